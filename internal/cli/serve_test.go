@@ -1,0 +1,105 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qtriage/qtriage/internal/cli"
+)
+
+// syncBuffer is a bytes.Buffer safe for the server goroutine and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestServe starts `qtriage serve` as a user would, uses the API with a token
+// made by `qtriage token create`, and stops it with its context (SIGINT in
+// main).
+func TestServe(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		e.ok("tenant", "create", "contoso")
+		token := strings.TrimSpace(e.ok("token", "create", "--tenant", "contoso", "--role", "viewer"))
+		addr := freeAddr(t)
+		e.vars["QTRIAGE_LISTEN"] = addr
+		e.vars["QTRIAGE_LOG_FORMAT"] = "json"
+
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var stderr syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- cli.RunEnv(ctx, []string{"qtriage", "serve"}, e.getenv, io.Discard, &stderr)
+		}()
+
+		base := "http://" + addr
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			resp, err := http.Get(base + "/readyz")
+			if err == nil && resp.StatusCode == 200 {
+				resp.Body.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("server not ready: %v\n%s", err, stderr.String())
+			}
+			select {
+			case code := <-done:
+				t.Fatalf("serve exited %d:\n%s", code, stderr.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		req, _ := http.NewRequest("GET", base+"/api/v1/tenants/contoso", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"slug": "contoso"`) {
+			t.Fatalf("GET tenant: %d %s", resp.StatusCode, body)
+		}
+
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Fatalf("serve exited %d after shutdown:\n%s", code, stderr.String())
+			}
+		case <-time.After(25 * time.Second):
+			t.Fatal("serve did not shut down")
+		}
+		logs := stderr.String()
+		if strings.Contains(logs, token) {
+			t.Fatal("the API token was logged")
+		}
+		if !strings.Contains(logs, `"msg":"shutting down"`) {
+			t.Fatalf("no shutdown log:\n%s", logs)
+		}
+	})
+}

@@ -1,0 +1,66 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/qtriage/qtriage/internal/store"
+)
+
+// apiError is an error with a stable code the client may rely on.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+var (
+	errNotFound     = &apiError{http.StatusNotFound, "not_found", "not found"}
+	errUnauthorized = &apiError{http.StatusUnauthorized, "unauthorized", "a valid API token is required: Authorization: Bearer <token>"}
+)
+
+// errorBody is the JSON shape of every API error.
+type errorBody struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id"`
+}
+
+// writeError maps err to a status and a stable code. Only apiErrors and
+// known sentinels reach the client as text; anything else is logged with the
+// request id and the client gets "internal".
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	id := requestID(r.Context())
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+	case errors.Is(err, store.ErrNotFound):
+		ae = errNotFound
+	case errors.Is(err, store.ErrUnavailable):
+		ae = &apiError{http.StatusServiceUnavailable, "unavailable", "the database is unavailable, try again"}
+	default:
+		ae = &apiError{http.StatusInternalServerError, "internal", "internal error; the log has the details under this request id"}
+	}
+	if ae.status >= 500 {
+		log.Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+	} else {
+		log.Debug("request refused", "request_id", id, "code", ae.code, "err", err)
+	}
+	if ae.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="qtriage"`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(ae.status)
+	_ = json.NewEncoder(w).Encode(errorBody{Code: ae.code, Message: ae.message, RequestID: id})
+}
+
+func writeJSON(w http.ResponseWriter, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,159 @@
+// Package web serves qtriage over HTTP: the /api/v1 JSON API, health and
+// readiness probes and Prometheus metrics. Handlers are methods on Server,
+// which holds every dependency; errors are mapped to HTTP in one place
+// (errors.go).
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/qtriage/qtriage/internal/keyring"
+	"github.com/qtriage/qtriage/internal/store"
+)
+
+// Options are the server's dependencies.
+type Options struct {
+	Store      store.Store
+	Log        *slog.Logger
+	PublicHost string           // for certificate file names
+	Now        func() time.Time // optional
+}
+
+// Server is the HTTP handler of qtriage.
+type Server struct {
+	st         store.Store
+	log        *slog.Logger
+	publicHost string
+	now        func() time.Time
+	mux        *http.ServeMux
+
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// New builds the handler. The metrics registry is the server's own, so
+// several servers (tests) never collide.
+func New(o Options) (*Server, error) {
+	if o.Store == nil {
+		return nil, errors.New("web: a store is required")
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.PublicHost == "" {
+		o.PublicHost = "qtriage.local"
+	}
+	s := &Server{st: o.Store, log: o.Log, publicHost: o.PublicHost, now: o.Now, mux: http.NewServeMux()}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "qtriage_http_requests_total", Help: "HTTP requests by route pattern and status code.",
+	}, []string{"route", "code"})
+	s.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "qtriage_http_request_duration_seconds", Help: "HTTP request duration by route pattern.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"route"})
+	reg.MustRegister(s.requests, s.duration)
+
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	s.mux.Handle("GET /api/v1/tenants", s.api(s.listTenants))
+	s.mux.Handle("GET /api/v1/tenants/{slug}", s.api(s.getTenant))
+	s.mux.Handle("GET /api/v1/tenants/{slug}/certificates", s.api(s.listCertificates))
+	s.mux.Handle("GET /api/v1/tenants/{slug}/certificate.crt", s.api(s.downloadCertificate(keyring.FormatPEM)))
+	s.mux.Handle("GET /api/v1/tenants/{slug}/certificate.cer", s.api(s.downloadCertificate(keyring.FormatDER)))
+	s.mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
+		return errNotFound
+	}))
+	return s, nil
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// requestID returns the id given to this request by ServeHTTP.
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// ServeHTTP adds a request id, recovers from panics, logs and measures.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := s.now()
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	id := hex.EncodeToString(b[:])
+	r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+	w.Header().Set("X-Request-Id", id)
+	sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic in handler", "request_id", id, "panic", p)
+			writeError(sw, r, s.log, errors.New("panic"))
+		}
+		_, route := s.mux.Handler(r)
+		if route == "" {
+			route = "unmatched"
+		}
+		d := s.now().Sub(start)
+		s.requests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+		s.duration.WithLabelValues(route).Observe(d.Seconds())
+		s.log.Debug("http request", "request_id", id, "method", r.Method, "path", r.URL.Path, "status", sw.code, "duration", d)
+	}()
+	setSecurityHeaders(sw.Header())
+	s.mux.ServeHTTP(sw, r)
+}
+
+func setSecurityHeaders(h http.Header) {
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	h.Set("Cache-Control", "no-store")
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.st.Ping(ctx); err != nil {
+		s.log.Warn("readiness check failed", "request_id", requestID(r.Context()), "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("database unavailable\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
