@@ -67,7 +67,7 @@ func (s *Service) Create(ctx context.Context, slug, name string) (store.Tenant, 
 		return store.Tenant{}, store.Certificate{}, err
 	}
 	t := store.Tenant{ID: uuid.NewString(), Slug: slug, Name: name, CreatedAt: s.now()}
-	c, err := s.Issuer.Issue(t.ID, slug, s.KEK)
+	c, err := s.issue(t.ID, slug)
 	if err != nil {
 		return store.Tenant{}, store.Certificate{}, err
 	}
@@ -81,6 +81,18 @@ func (s *Service) Create(ctx context.Context, slug, name string) (store.Tenant, 
 	}
 	s.log().Info("tenant created", "tenant", slug, "cert_id", c.ID, "sha1_thumbprint", c.SHA1Thumbprint, "kek_id", c.KEKID)
 	return t, c, nil
+}
+
+// issue makes a certificate. Its record time keeps full precision (the
+// certificate's own validity has whole seconds) so that "newest first" holds
+// for certificates made within the same second.
+func (s *Service) issue(tenantID, slug string) (store.Certificate, error) {
+	c, err := s.Issuer.Issue(tenantID, slug, s.KEK)
+	if err != nil {
+		return store.Certificate{}, err
+	}
+	c.CreatedAt = s.now()
+	return c, nil
 }
 
 // Get returns the tenant with that slug.
@@ -126,7 +138,7 @@ func (s *Service) Rotate(ctx context.Context, slug string) (store.Certificate, e
 			return store.Certificate{}, fmt.Errorf("tenant %q already has a pending certificate %s: activate it first (qtriage cert activate %s %s): %w", slug, c.ID, slug, c.ID, store.ErrConflict)
 		}
 	}
-	c, err := s.Issuer.Issue(t.ID, slug, s.KEK)
+	c, err := s.issue(t.ID, slug)
 	if err != nil {
 		return store.Certificate{}, err
 	}
