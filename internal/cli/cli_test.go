@@ -507,3 +507,26 @@ func TestBadDatabase(t *testing.T) {
 	e.vars["QTRIAGE_DB"] = "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=2"
 	e.fails("unavailable", "tenant", "list")
 }
+
+// TestExpiringCertificateFlagged: a certificate within 30 days of expiry is
+// flagged in tenant show, cert show and the log.
+func TestExpiringCertificateFlagged(t *testing.T) {
+	t.Parallel()
+	e := &env{t: t, vars: map[string]string{"QTRIAGE_DATA_DIR": t.TempDir(), "QTRIAGE_CERT_VALIDITY_DAYS": "30"}}
+	e.ok("tenant", "create", "contoso")
+	if out := e.ok("tenant", "show", "contoso"); !strings.Contains(out, "EXPIRES IN 29 DAYS") {
+		t.Fatalf("tenant show does not flag expiry:\n%s", out)
+	}
+	if c := decodeJSON[map[string]any](t, e.ok("cert", "show", "contoso", "--json")); c["expires_soon"] != true {
+		t.Fatalf("cert show --json: %v", c)
+	}
+	code, _, logs := e.run("cert", "show", "contoso")
+	if code != 0 || !strings.Contains(logs, "expires soon") {
+		t.Fatalf("cert show does not log the expiry: %s", logs)
+	}
+	delete(e.vars, "QTRIAGE_CERT_VALIDITY_DAYS")
+	e.ok("tenant", "create", "fabrikam")
+	if c := decodeJSON[map[string]any](t, e.ok("cert", "show", "fabrikam", "--json")); c["expires_soon"] != false {
+		t.Fatalf("a 2-year certificate is flagged: %v", c)
+	}
+}

@@ -206,8 +206,9 @@ func Signer(c store.Certificate, kek *KEK) (*x509.Certificate, crypto.Signer, er
 		return nil, nil, errors.New("keyring: signer: no master key")
 	}
 	if c.KEKID != "" && c.KEKID != kek.ID {
-		return nil, nil, fmt.Errorf("keyring: certificate %s: certificate key was wrapped by master key %s, but the loaded master key is %s: %w",
-			c.ID, c.KEKID, kek.ID, ErrWrongKey)
+		return nil, nil, withContext(ErrWrongKey, fmt.Sprintf(
+			"certificate %s: certificate key was wrapped by master key %s, but the loaded master key is %s",
+			c.ID, c.KEKID, kek.ID))
 	}
 	cert, err := x509.ParseCertificate(c.DER)
 	if err != nil {
@@ -215,7 +216,7 @@ func Signer(c store.Certificate, kek *KEK) (*x509.Certificate, crypto.Signer, er
 	}
 	pkcs8, err := kek.Open(c.KeyBlob, AAD(c.TenantID, c.ID))
 	if err != nil {
-		return nil, nil, fmt.Errorf("keyring: certificate %s: %w", c.ID, err)
+		return nil, nil, withContext(err, "certificate "+c.ID)
 	}
 	parsed, err := x509.ParsePKCS8PrivateKey(pkcs8)
 	clear(pkcs8)

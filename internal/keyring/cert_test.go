@@ -422,6 +422,9 @@ func TestSignerErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), "keyring: ") {
 				t.Errorf("err = %q, want keyring: ...%q", err, tt.want)
 			}
+			if strings.Count(err.Error(), "keyring:") > 1 {
+				t.Errorf("err = %q repeats the package prefix", err)
+			}
 		})
 	}
 	if _, _, err := Signer(c, nil); err == nil {

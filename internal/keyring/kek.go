@@ -42,6 +42,21 @@ type keyError struct{ msg string }
 func (e *keyError) Error() string { return e.msg }
 func (e *keyError) Unwrap() error { return ErrInvalidKey }
 
+// contextError adds context to a keyring error without repeating the
+// "keyring: " prefix, and unwraps to it.
+type contextError struct {
+	msg string
+	err error
+}
+
+func (e *contextError) Error() string { return e.msg }
+func (e *contextError) Unwrap() error { return e.err }
+
+// withContext returns "keyring: <context>: <err without its prefix>".
+func withContext(err error, context string) error {
+	return &contextError{"keyring: " + context + ": " + strings.TrimPrefix(err.Error(), "keyring: "), err}
+}
+
 // KEK is the master key-encryption key. It wraps the per-blob data keys.
 //
 // A KEK never shows its key material: fmt (every verb, including %#v) and

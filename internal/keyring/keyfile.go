@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 )
 
 // ErrInsecureKeyFile is returned when a key file can be read or written by
@@ -52,7 +51,7 @@ func LoadKeyFile(path string) (*KEK, error) {
 	k, err := ParseKEK(string(buf))
 	if err != nil {
 		// Keep the ErrInvalidKey match, name the file, avoid "keyring:" twice.
-		return nil, &keyError{"keyring: key file " + path + ": " + strings.TrimPrefix(err.Error(), "keyring: ")}
+		return nil, withContext(err, "key file "+path)
 	}
 	return k, nil
 }

@@ -1,7 +1,11 @@
 // Package store holds qtriage's domain records and the Store interface that
-// persists them. Two implementations live in sub-packages: sqlite (the
-// embedded default) and postgres (for several processes on several machines).
-// Open picks one from the database URL.
+// persists them. Two implementations live in this package, unexported:
+// SQLite (the embedded default) and PostgreSQL (for several processes on
+// several machines). Open picks one from the database URL. Package
+// storetest holds the conformance suite both pass.
+//
+// Times are stored in UTC to the microsecond (the precision of PostgreSQL's
+// timestamptz; finer digits are truncated) and come back in UTC.
 package store
 
 import (
@@ -113,14 +117,19 @@ type APIToken struct {
 type Store interface {
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string
-	// Migrate applies every pending embedded migration, each in a transaction.
+	// Migrate applies every pending embedded migration, each in a
+	// transaction; with nothing pending it does nothing. On PostgreSQL an
+	// advisory lock lets several processes call it at once; a SQLite file
+	// is migrated by one process at a time.
 	Migrate(ctx context.Context) error
 	// Ping checks that the database answers (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
 
 	// CreateTenant inserts the tenant and its first (active) certificate in
-	// one transaction. ErrConflict when the slug is taken.
+	// one transaction. ErrConflict when the slug is taken. first.Status and
+	// first.TenantID may be left empty; ActivatedAt defaults to CreatedAt.
+	// t.Connection, if set, is stored too.
 	CreateTenant(ctx context.Context, t Tenant, first Certificate) error
 	// Tenant returns the tenant with that slug, ErrNotFound if none.
 	Tenant(ctx context.Context, slug string) (Tenant, error)
@@ -129,10 +138,12 @@ type Store interface {
 	// Tenants lists all tenants ordered by slug.
 	Tenants(ctx context.Context) ([]Tenant, error)
 	// SetConnection stores (replaces) the tenant's Microsoft 365 connection.
+	// ErrNotFound when the tenant does not exist.
 	SetConnection(ctx context.Context, tenantID string, c Connection) error
 
 	// AddCertificate inserts a pending certificate. ErrConflict when the
-	// tenant already has a pending one.
+	// tenant already has a pending one, ErrNotFound when the tenant does not
+	// exist.
 	AddCertificate(ctx context.Context, c Certificate) error
 	// Certificates lists a tenant's certificates, newest first.
 	Certificates(ctx context.Context, tenantID string) ([]Certificate, error)
@@ -147,10 +158,13 @@ type Store interface {
 	ActivateCertificate(ctx context.Context, tenantID, certID string, at time.Time) error
 	// RewrapKeys calls fn for every certificate and stores the blob and KEK id
 	// it returns, all in one transaction: if fn fails once, nothing changes.
-	// It returns how many certificates were rewritten.
+	// It returns how many certificates were rewritten. fn must not call the
+	// Store: it runs inside the transaction (on SQLite, on the one write
+	// connection, so a write from fn would wait forever).
 	RewrapKeys(ctx context.Context, fn func(Certificate) (blob []byte, kekID string, err error)) (int, error)
 
-	// CreateAPIToken stores a token (its hash). ErrConflict on a duplicate hash.
+	// CreateAPIToken stores a token (its hash). ErrConflict on a duplicate
+	// hash, ErrNotFound when TenantID names no tenant.
 	CreateAPIToken(ctx context.Context, t APIToken) error
 	// APITokenByHash finds a token by the SHA-256 of its secret and records
 	// its use time. ErrNotFound if unknown.

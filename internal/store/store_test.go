@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -155,6 +156,42 @@ func TestSQLitePragmas(t *testing.T) {
 	}
 	if mode != "wal" {
 		t.Errorf("journal_mode = %q, want wal", mode)
+	}
+}
+
+// TestSQLiteTwoStores writes to one file from two stores at once, as
+// `qtriage serve` and a CLI command would from two processes: the busy
+// timeout, not the single writer connection, keeps them apart.
+func TestSQLiteTwoStores(t *testing.T) {
+	t.Parallel()
+	path := storetest.SQLiteURL(t)
+	stores := []store.Store{storetest.Open(t, path), storetest.Open(t, path)}
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for w := range 8 {
+		s := stores[w%2]
+		wg.Go(func() {
+			for i := range 5 {
+				id := fmt.Sprintf("%d-%d", w, i)
+				err := s.CreateTenant(t.Context(),
+					store.Tenant{ID: "t" + id, Slug: "tenant-" + id, Name: id, CreatedAt: time.Now()},
+					store.Certificate{ID: "c" + id, DER: []byte{1}, KeyBlob: []byte{2}, CreatedAt: time.Now()})
+				if err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for _, s := range stores {
+		ts, err := s.Tenants(t.Context())
+		if err != nil || len(ts) != 40 {
+			t.Errorf("tenants: %d, %v; want 40", len(ts), err)
+		}
 	}
 }
 
