@@ -27,13 +27,18 @@ var version = "dev"
 // Run executes the command line in args (args[0] is the program name) and
 // returns the process exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return RunEnv(ctx, args, os.Getenv, stdout, stderr)
+	return RunIO(ctx, args, os.Getenv, os.Stdin, stdout, stderr)
 }
 
 // RunEnv is Run with the environment given explicitly, so tests can run in
 // parallel without touching the process environment.
 func RunEnv(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	a := &app{getenv: getenv, stdout: stdout, stderr: stderr, now: time.Now}
+	return RunIO(ctx, args, getenv, strings.NewReader(""), stdout, stderr)
+}
+
+// RunIO is RunEnv with standard input given too.
+func RunIO(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
 	defer a.close()
 	root := a.rootCommand()
 	if len(args) > 0 {
@@ -66,6 +71,7 @@ func (e exitError) Unwrap() error { return e.err }
 // `qtriage version` needs no database.
 type app struct {
 	getenv         func(string) string
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	now            func() time.Time
 
@@ -99,6 +105,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.certCommand(),
 		a.tokenCommand(),
 		a.keyringCommand(),
+		a.userCommand(),
 		a.serveCommand(),
 	)
 	return root

@@ -18,6 +18,7 @@ import (
 	"github.com/qtriage/qtriage/internal/keyring"
 	"github.com/qtriage/qtriage/internal/store"
 	"github.com/qtriage/qtriage/internal/store/storetest"
+	"github.com/qtriage/qtriage/internal/web"
 )
 
 // env is one qtriage installation: a data dir and a database.
@@ -529,4 +530,39 @@ func TestExpiringCertificateFlagged(t *testing.T) {
 	if c := decodeJSON[map[string]any](t, e.ok("cert", "show", "fabrikam", "--json")); c["expires_soon"] != false {
 		t.Fatalf("a 2-year certificate is flagged: %v", c)
 	}
+}
+
+func TestUsers(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		e.ok("tenant", "create", "contoso")
+		out := e.ok("user", "create", "Alice", "--tenant", "contoso", "--role", "viewer")
+		if !strings.Contains(out, "password: ") {
+			t.Fatalf("no generated password: %s", out)
+		}
+		e.ok("user", "create", "root", "--global-admin")
+		e.fails("already exists", "user", "create", "alice", "--global-admin")
+		e.fails("either --global-admin or --tenant", "user", "create", "bob")
+		e.fails("not found", "user", "create", "bob", "--tenant", "nosuch")
+		e.fails("username", "user", "create", "bad name", "--global-admin")
+		e.ok("user", "grant", "alice", "--tenant", "contoso", "--role", "analyst")
+		users := decodeJSON[[]map[string]any](t, e.ok("user", "list", "--json"))
+		if len(users) != 2 || users[0]["username"] != "alice" || users[0]["roles"].(map[string]any)["contoso"] != "analyst" || users[1]["global_admin"] != true {
+			t.Fatalf("user list: %v", users)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := cli.RunIO(context.Background(), []string{"qtriage", "user", "passwd", "alice", "--password-stdin"}, e.getenv, strings.NewReader("short\n"), &stdout, &stderr); code == 0 {
+			t.Fatal("short password accepted")
+		}
+		if code := cli.RunIO(context.Background(), []string{"qtriage", "user", "passwd", "alice", "--password-stdin"}, e.getenv, strings.NewReader("a long enough passphrase\n"), &stdout, &stderr); code != 0 {
+			t.Fatalf("passwd: %s", stderr.String())
+		}
+		st := e.openStore()
+		u, err := st.User(context.Background(), "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := web.CheckPassword(u.PasswordHash, "a long enough passphrase"); !ok {
+			t.Fatal("password from stdin not set")
+		}
+	})
 }

@@ -33,7 +33,7 @@ func (a *app) serveCommand() *cobra.Command {
 			if _, err := svc.WarnExpiring(ctx); err != nil {
 				return err
 			}
-			h, err := web.New(web.Options{Store: svc.Store, Log: log, PublicHost: cfg.PublicHost, Now: a.now})
+			h, err := web.New(web.Options{Store: svc.Store, Tenants: svc, Log: log, PublicHost: cfg.PublicHost, Now: a.now})
 			if err != nil {
 				return err
 			}

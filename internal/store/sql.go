@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -395,6 +396,78 @@ RETURNING `+tokenColumns, nonNil(hash), s.timeArg(usedAt))
 	t.CreatedAt = created.t
 	t.LastUsedAt = lastUsed.ptr()
 	return t, nil
+}
+
+// Audit.
+
+const auditColumns = `id, tenant_id, at, actor, action, identities, options, outcome, detail`
+
+func (s *sqlStore) AddAudit(ctx context.Context, e AuditEvent) error {
+	const op = "add audit event"
+	if e.Outcome != AuditOK && e.Outcome != AuditFailed {
+		return fmt.Errorf("store: %s: outcome %q: want %q or %q", op, e.Outcome, AuditOK, AuditFailed)
+	}
+	ids := e.Identities
+	if ids == nil {
+		ids = []string{}
+	}
+	opts := e.Options
+	if opts == nil {
+		opts = map[string]string{}
+	}
+	idsJSON, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	optsJSON, err := json.Marshal(opts)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		e.ID, e.TenantID, s.timeArg(e.At), e.Actor, e.Action,
+		string(idsJSON), string(optsJSON), string(e.Outcome), e.Detail); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) AuditEvents(ctx context.Context, tenantID string, limit int) ([]AuditEvent, error) {
+	const op = "list audit events"
+	q := `SELECT ` + auditColumns + ` FROM audit_events WHERE tenant_id = $1 ORDER BY seq DESC`
+	args := []any{tenantID}
+	if limit > 0 {
+		q += ` LIMIT $2`
+		args = append(args, limit)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	defer rows.Close()
+	var out []AuditEvent
+	for rows.Next() {
+		var (
+			e              AuditEvent
+			at             timeValue
+			ids, opts, res string
+		)
+		if err := rows.Scan(&e.ID, &e.TenantID, &at, &e.Actor, &e.Action, &ids, &opts, &res, &e.Detail); err != nil {
+			return nil, s.fail(ctx, op, err)
+		}
+		e.At, e.Outcome = at.t, AuditOutcome(res)
+		if err := json.Unmarshal([]byte(ids), &e.Identities); err != nil {
+			return nil, fmt.Errorf("store: %s: identities of %s: %w", op, e.ID, err)
+		}
+		if err := json.Unmarshal([]byte(opts), &e.Options); err != nil {
+			return nil, fmt.Errorf("store: %s: options of %s: %w", op, e.ID, err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	return out, nil
 }
 
 // Helpers.

@@ -112,18 +112,31 @@ func (s *Server) downloadCertificate(format keyring.Format) func(http.ResponseWr
 		if err != nil {
 			return err
 		}
-		var c store.Certificate
-		if id := r.URL.Query().Get("id"); id != "" {
-			c, err = s.st.Certificate(r.Context(), t.ID, id)
-		} else {
-			c, err = s.st.ActiveCertificate(r.Context(), t.ID)
-		}
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", format.ContentType())
-		w.Header().Set("Content-Disposition", `attachment; filename="`+keyring.FileName(t.Slug, s.publicHost, format)+`"`)
-		_, err = w.Write(format.Encode(c.DER))
+		return s.serveCertificate(w, r, t, format)
+	}
+}
+
+func (s *Server) serveCertificateFile(w http.ResponseWriter, c store.Certificate, slug string, format keyring.Format) error {
+	w.Header().Set("Content-Type", format.ContentType())
+	w.Header().Set("Content-Disposition", `attachment; filename="`+keyring.FileName(slug, s.publicHost, format)+`"`)
+	_, err := w.Write(format.Encode(c.DER))
+	return err
+}
+
+// serveCertificate serves the tenant's active certificate, or the one ?id=
+// names (a pending one during rotation).
+func (s *Server) serveCertificate(w http.ResponseWriter, r *http.Request, t store.Tenant, format keyring.Format) error {
+	var (
+		c   store.Certificate
+		err error
+	)
+	if id := r.URL.Query().Get("id"); id != "" {
+		c, err = s.st.Certificate(r.Context(), t.ID, id)
+	} else {
+		c, err = s.st.ActiveCertificate(r.Context(), t.ID)
+	}
+	if err != nil {
 		return err
 	}
+	return s.serveCertificateFile(w, c, t.Slug, format)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/qtriage/qtriage/internal/store"
+	"github.com/qtriage/qtriage/internal/tenant"
 )
 
 // apiError is an error with a stable code the client may rely on.
@@ -21,7 +22,28 @@ func (e *apiError) Error() string { return e.message }
 var (
 	errNotFound     = &apiError{http.StatusNotFound, "not_found", "not found"}
 	errUnauthorized = &apiError{http.StatusUnauthorized, "unauthorized", "a valid API token is required: Authorization: Bearer <token>"}
+	errForbidden    = &apiError{http.StatusForbidden, "forbidden", "your role does not allow this"}
 )
+
+// classify maps err to the status, code and message a client may see.
+func classify(err error) *apiError {
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		return ae
+	case errors.Is(err, tenant.ErrInvalid):
+		// Our own validation messages, written for the user.
+		return &apiError{http.StatusUnprocessableEntity, "invalid", err.Error()}
+	case errors.Is(err, store.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, store.ErrConflict):
+		return &apiError{http.StatusConflict, "conflict", "this conflicts with the current state (a duplicate, or a pending certificate already exists)"}
+	case errors.Is(err, store.ErrUnavailable):
+		return &apiError{http.StatusServiceUnavailable, "unavailable", "the database is unavailable, try again"}
+	default:
+		return &apiError{http.StatusInternalServerError, "internal", "internal error; the log has the details under this request id"}
+	}
+}
 
 // errorBody is the JSON shape of every API error.
 type errorBody struct {
@@ -35,16 +57,7 @@ type errorBody struct {
 // request id and the client gets "internal".
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	id := requestID(r.Context())
-	var ae *apiError
-	switch {
-	case errors.As(err, &ae):
-	case errors.Is(err, store.ErrNotFound):
-		ae = errNotFound
-	case errors.Is(err, store.ErrUnavailable):
-		ae = &apiError{http.StatusServiceUnavailable, "unavailable", "the database is unavailable, try again"}
-	default:
-		ae = &apiError{http.StatusInternalServerError, "internal", "internal error; the log has the details under this request id"}
-	}
+	ae := classify(err)
 	if ae.status >= 500 {
 		log.Error("request failed", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
 	} else {

@@ -9,6 +9,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/qtriage/qtriage/internal/keyring"
 	"github.com/qtriage/qtriage/internal/store"
+	"github.com/qtriage/qtriage/internal/tenant"
 )
 
 // Options are the server's dependencies.
@@ -28,6 +31,9 @@ type Options struct {
 	Log        *slog.Logger
 	PublicHost string           // for certificate file names
 	Now        func() time.Time // optional
+	// Tenants changes tenants from the console (connection form, rotation).
+	// Without it the console is read-only.
+	Tenants *tenant.Service
 }
 
 // Server is the HTTP handler of qtriage.
@@ -37,6 +43,12 @@ type Server struct {
 	publicHost string
 	now        func() time.Time
 	mux        *http.ServeMux
+	tenants    *tenant.Service
+
+	pages     map[string]*template.Template
+	throttle  *throttle
+	csrf      *http.CrossOriginProtection
+	dummyHash string // checked against when the username is unknown
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -57,7 +69,15 @@ func New(o Options) (*Server, error) {
 	if o.PublicHost == "" {
 		o.PublicHost = "qtriage.local"
 	}
-	s := &Server{st: o.Store, log: o.Log, publicHost: o.PublicHost, now: o.Now, mux: http.NewServeMux()}
+	s := &Server{st: o.Store, log: o.Log, publicHost: o.PublicHost, now: o.Now, mux: http.NewServeMux(), tenants: o.Tenants,
+		throttle: newThrottle(5, 15*time.Minute), csrf: http.NewCrossOriginProtection()}
+	var err error
+	if s.pages, err = parseTemplates(); err != nil {
+		return nil, err
+	}
+	if s.dummyHash, err = HashPassword(GeneratePassword()); err != nil {
+		return nil, err
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -82,6 +102,22 @@ func New(o Options) (*Server, error) {
 	s.mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}))
+
+	// The console. Every state change passes the cross-origin check.
+	static, _ := fs.Sub(staticFS, "static")
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.HandleFunc("GET /login", s.loginPage)
+	s.mux.Handle("POST /login", s.csrf.Handler(http.HandlerFunc(s.login)))
+	s.mux.Handle("POST /logout", s.csrf.Handler(http.HandlerFunc(s.logout)))
+	s.mux.Handle("GET /{$}", s.ui(s.home))
+	s.mux.Handle("GET /t/{slug}/{$}", s.ui(s.overview))
+	s.mux.Handle("GET /t/{slug}/settings/integrations", s.ui(s.integrations))
+	s.mux.Handle("GET /t/{slug}/settings/integrations/m365", s.ui(s.m365Page))
+	s.mux.Handle("POST /t/{slug}/settings/integrations/m365/connection", s.ui(s.saveConnection))
+	s.mux.Handle("POST /t/{slug}/settings/integrations/m365/certificates/rotate", s.ui(s.rotateCertificate))
+	s.mux.Handle("POST /t/{slug}/settings/integrations/m365/certificates/{id}/activate", s.ui(s.activateCertificate))
+	s.mux.Handle("GET /t/{slug}/certificate.crt", s.ui(s.uiDownload(keyring.FormatPEM)))
+	s.mux.Handle("GET /t/{slug}/certificate.cer", s.ui(s.uiDownload(keyring.FormatDER)))
 	return s, nil
 }
 
@@ -126,7 +162,7 @@ func setSecurityHeaders(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("Cache-Control", "no-store")
 }
 

@@ -58,6 +58,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"rewrap/rollback on error", testRewrapRollback},
 		{"tokens/create and find", testTokens},
 		{"tokens/errors", testTokenErrors},
+		{"accounts/users, roles and sessions", testAccounts},
+		{"audit/append and list", testAudit},
+		{"audit/errors", testAuditErrors},
 		{"context/cancelled", testCancelled},
 		{"concurrency/writers", testConcurrentWriters},
 	} {
@@ -695,5 +698,87 @@ func testConcurrentWriters(t *testing.T, ctx context.Context, s store.Store) {
 		if tn.Connection == nil {
 			t.Errorf("tenant %s has no connection", tn.Slug)
 		}
+	}
+}
+
+func auditEvent(tenantID string, minute int, action string) store.AuditEvent {
+	return store.AuditEvent{
+		ID: newID(), TenantID: tenantID, At: at(minute), Actor: "cli:alice", Action: action,
+		Identities: []string{`11111111-1111-1111-1111-111111111111\22222222-2222-2222-2222-222222222222`},
+		Options:    map[string]string{"release_to_all": "true"},
+		Outcome:    store.AuditOK, Detail: "released",
+	}
+}
+
+func testAudit(t *testing.T, ctx context.Context, s store.Store) {
+	a, _ := createTenant(t, ctx, s, "contoso", at(0))
+	b, _ := createTenant(t, ctx, s, "fabrikam", at(0))
+
+	got, err := s.AuditEvents(ctx, a.ID, 0)
+	mustNotFail(t, "audit events of a new tenant", err)
+	if len(got) != 0 {
+		t.Fatalf("new tenant has %d audit events", len(got))
+	}
+	// Added out of time order: the list follows the order of addition.
+	e1 := auditEvent(a.ID, 5, "quarantine.release")
+	e2 := auditEvent(a.ID, 3, "quarantine.delete")
+	e2.Identities = []string{"x\\y", "z"}
+	e2.Options = nil
+	e2.Outcome, e2.Detail = store.AuditFailed, "403 Forbidden"
+	e3 := auditEvent(a.ID, 7, "quarantine.release")
+	e3.Identities = nil
+	other := auditEvent(b.ID, 1, "quarantine.delete")
+	for _, e := range []store.AuditEvent{e1, e2, other, e3} {
+		mustNotFail(t, "add audit "+e.Action, s.AddAudit(ctx, e))
+	}
+	got, err = s.AuditEvents(ctx, a.ID, 0)
+	mustNotFail(t, "audit events", err)
+	want := []store.AuditEvent{e3, e2, e1}
+	want[0].Identities = []string{}
+	want[1].Options = map[string]string{}
+	if len(got) != len(want) {
+		t.Fatalf("%d audit events, want %d", len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		checkTime(t, "audit at", g.At, w.At)
+		g.At, w.At = time.Time{}, time.Time{}
+		if fmt.Sprint(g) != fmt.Sprint(w) || !slices.Equal(g.Identities, w.Identities) {
+			t.Errorf("audit event %d:\n got %+v\nwant %+v", i, g, w)
+		}
+	}
+	got, err = s.AuditEvents(ctx, a.ID, 2)
+	mustNotFail(t, "audit events with limit", err)
+	if len(got) != 2 || got[0].ID != e3.ID || got[1].ID != e2.ID {
+		t.Errorf("limit 2: %d events", len(got))
+	}
+	got, err = s.AuditEvents(ctx, b.ID, 10)
+	mustNotFail(t, "other tenant's audit events", err)
+	if len(got) != 1 || got[0].ID != other.ID {
+		t.Errorf("other tenant: %+v", got)
+	}
+	got, err = s.AuditEvents(ctx, "no-such-tenant", 10)
+	mustNotFail(t, "unknown tenant's audit events", err)
+	if len(got) != 0 {
+		t.Errorf("unknown tenant: %d events", len(got))
+	}
+}
+
+func testAuditErrors(t *testing.T, ctx context.Context, s store.Store) {
+	a, _ := createTenant(t, ctx, s, "contoso", at(0))
+	e := auditEvent(a.ID, 1, "quarantine.release")
+	mustNotFail(t, "add audit", s.AddAudit(ctx, e))
+	checkErr(t, "duplicate id", s.AddAudit(ctx, e), store.ErrConflict)
+	checkErr(t, "unknown tenant", s.AddAudit(ctx, auditEvent("no-such-tenant", 1, "x")), store.ErrNotFound)
+	bad := auditEvent(a.ID, 1, "x")
+	bad.Outcome = "maybe"
+	checkErr(t, "bad outcome", s.AddAudit(ctx, bad), nil)
+	noActor := auditEvent(a.ID, 1, "x")
+	noActor.Actor = ""
+	checkErr(t, "no actor", s.AddAudit(ctx, noActor), nil)
+	got, err := s.AuditEvents(ctx, a.ID, 0)
+	mustNotFail(t, "audit events", err)
+	if len(got) != 1 {
+		t.Errorf("%d audit events after failed adds, want 1", len(got))
 	}
 }
