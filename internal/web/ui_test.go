@@ -24,7 +24,6 @@ const testPassword = "correct horse battery"
 // console is a running server with tenants alpha and bravo and users:
 // root (global admin), alice (admin of alpha), victor (viewer of alpha).
 type console struct {
-	srv *http.Server
 	url string
 	st  store.Store
 	svc *tenant.Service
