@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"tokens/create and find", testTokens},
 		{"tokens/errors", testTokenErrors},
 		{"accounts/users, roles and sessions", testAccounts},
+		{"quarantine/items, messages, reports", testQuarantine},
 		{"audit/append and list", testAudit},
 		{"audit/errors", testAuditErrors},
 		{"context/cancelled", testCancelled},

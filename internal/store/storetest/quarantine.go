@@ -1,0 +1,160 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"testing"
+
+	"github.com/qtriage/qtriage/internal/store"
+)
+
+func item(tenantID, identity string, expiresIn int) store.QuarantineItem {
+	return store.QuarantineItem{
+		TenantID: tenantID, Identity: identity, MessageID: "<" + identity + "@mail.example>",
+		ReceivedAt: at(0), ExpiresAt: at(expiresIn), Type: "Phish", PolicyType: "AntiPhishPolicy", PolicyName: "Standard",
+		Direction: "Inbound", Sender: "bad@phish.example", Recipients: []string{"a@contoso.example", "b@contoso.example"},
+		Subject: "Verify your account", Size: 1234, ReleaseStatus: "NotReleased", LastSeenAt: at(1),
+	}
+}
+
+func testQuarantine(t *testing.T, ctx context.Context, s store.Store) {
+	alpha, _ := createTenant(t, ctx, s, "alpha", at(0))
+	bravo, _ := createTenant(t, ctx, s, "bravo", at(0))
+
+	created, err := s.UpsertItems(ctx, []store.QuarantineItem{item(alpha.ID, `g1\r1`, 300), item(alpha.ID, `g1\r2`, 100), item(alpha.ID, `g2\r1`, 200)})
+	mustNotFail(t, "upsert", err)
+	if len(created) != 3 {
+		t.Fatalf("created %v, want 3", created)
+	}
+	// Listing again (an overlapping window) creates nothing and updates the
+	// mutable fields only.
+	again := item(alpha.ID, `g1\r1`, 400)
+	again.ReleaseStatus, again.Subject, again.LastSeenAt = "Released", "changed", at(5)
+	created, err = s.UpsertItems(ctx, []store.QuarantineItem{again, item(bravo.ID, `g1\r1`, 50)})
+	mustNotFail(t, "upsert again", err)
+	if len(created) != 1 || created[0] != `g1\r1` {
+		t.Fatalf("second upsert created %v, want only bravo's", created)
+	}
+	got, err := s.Item(ctx, alpha.ID, `g1\r1`)
+	mustNotFail(t, "item", err)
+	if got.ReleaseStatus != "Released" || got.Subject != "Verify your account" || !got.ExpiresAt.Equal(at(400)) ||
+		!got.FirstSeenAt.Equal(at(1)) || !got.LastSeenAt.Equal(at(5)) || got.State != store.ItemListed || len(got.Recipients) != 2 {
+		t.Fatalf("item after re-list: %+v", got)
+	}
+
+	// Pending: closest to expiry first, per tenant.
+	pending, err := s.PendingItems(ctx, alpha.ID, 10)
+	mustNotFail(t, "pending", err)
+	if len(pending) != 3 || pending[0].Identity != `g1\r2` || pending[1].Identity != `g2\r1` {
+		t.Fatalf("pending order: %v", identities(pending))
+	}
+
+	// One message for two items of the same mail.
+	raw := []byte("compressed bytes")
+	h := sha256.Sum256([]byte("the raw message"))
+	m := store.Message{TenantID: alpha.ID, SHA256: h[:], Size: 15, RawZstd: raw, StoredAt: at(2)}
+	isNew, err := s.StoreMessage(ctx, m, `g1\r1`)
+	mustNotFail(t, "store message", err)
+	isNew2, err := s.StoreMessage(ctx, m, `g1\r2`)
+	mustNotFail(t, "store message again", err)
+	if !isNew || isNew2 {
+		t.Fatalf("created flags %v %v, want true false", isNew, isNew2)
+	}
+	// Idempotent: storing again for an exported item is fine.
+	if _, err := s.StoreMessage(ctx, m, `g1\r1`); err != nil {
+		t.Fatalf("repeat store: %v", err)
+	}
+	if _, err := s.StoreMessage(ctx, m, `nope`); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("store for unknown item: %v", err)
+	}
+	got, _ = s.Item(ctx, alpha.ID, `g1\r2`)
+	if got.State != store.ItemExported || !bytes.Equal(got.SHA256, h[:]) {
+		t.Fatalf("exported item: %+v", got)
+	}
+	msg, err := s.Message(ctx, alpha.ID, h[:])
+	mustNotFail(t, "message", err)
+	if !bytes.Equal(msg.RawZstd, raw) || msg.Size != 15 {
+		t.Fatalf("message: %+v", msg)
+	}
+	if _, err := s.Message(ctx, bravo.ID, h[:]); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another tenant's message: %v", err)
+	}
+
+	// Failures: transient keeps it pending, permanent does not.
+	mustNotFail(t, "transient failure", s.FailItem(ctx, alpha.ID, `g2\r1`, "503", false))
+	got, _ = s.Item(ctx, alpha.ID, `g2\r1`)
+	if got.State != store.ItemListed || got.Attempts != 1 || got.LastError != "503" {
+		t.Fatalf("after transient failure: %+v", got)
+	}
+	mustNotFail(t, "permanent failure", s.FailItem(ctx, alpha.ID, `g2\r1`, "not found", true))
+	if p, _ := s.PendingItems(ctx, alpha.ID, 10); len(p) != 0 {
+		t.Fatalf("pending after export and failure: %v", identities(p))
+	}
+	mustNotFail(t, "expire", s.SetItemState(ctx, bravo.ID, `g1\r1`, store.ItemExpired))
+	if err := s.SetItemState(ctx, alpha.ID, `g1\r1`, store.ItemExpired); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("expiring an exported item: %v", err)
+	}
+
+	// Reports and the sender history they give.
+	if list, _ := s.Unanalysed(ctx, alpha.ID, "", 10); len(list) != 1 || !bytes.Equal(list[0], h[:]) {
+		t.Fatalf("unanalysed: %x", list)
+	}
+	r := store.Report{TenantID: alpha.ID, SHA256: h[:], AnalyzerVersion: "1", Verdict: "benign", Confidence: 0.9, Category: "legitimate",
+		Sender: "bad@phish.example", SenderDomain: "phish.example", JSON: []byte(`{"verdict":"benign"}`), AnalyzedAt: at(3)}
+	mustNotFail(t, "put report", s.PutReport(ctx, r))
+	if list, _ := s.Unanalysed(ctx, alpha.ID, "", 10); len(list) != 0 {
+		t.Fatal("analysed message still listed")
+	}
+	if list, _ := s.Unanalysed(ctx, alpha.ID, "2", 10); len(list) != 1 {
+		t.Fatal("outdated report not listed for reanalysis")
+	}
+	r.AnalyzerVersion, r.Verdict = "2", "malicious"
+	mustNotFail(t, "replace report", s.PutReport(ctx, r))
+	gotR, err := s.Report(ctx, alpha.ID, h[:])
+	mustNotFail(t, "report", err)
+	if gotR.Verdict != "malicious" || gotR.AnalyzerVersion != "2" || string(gotR.JSON) != `{"verdict":"benign"}` || !gotR.AnalyzedAt.Equal(at(3)) {
+		t.Fatalf("report: %+v", gotR)
+	}
+	hist, err := s.SenderHistory(ctx, alpha.ID, "bad@phish.example", "phish.example")
+	mustNotFail(t, "history", err)
+	if hist != (store.SenderHistory{FromAddress: 1, FromAddressBenign: 0, FromDomain: 1, FromDomainBenign: 0}) {
+		t.Fatalf("history: %+v", hist)
+	}
+	if hist, _ := s.SenderHistory(ctx, bravo.ID, "bad@phish.example", "phish.example"); hist.FromDomain != 0 {
+		t.Fatal("sender history crosses tenants")
+	}
+
+	c, err := s.Counts(ctx, alpha.ID)
+	mustNotFail(t, "counts", err)
+	if c != (store.TenantCounts{Items: 3, Messages: 1, Reports: 1, Pending: 0, Failed: 1, ExpiredUnexported: 0}) {
+		t.Fatalf("counts: %+v", c)
+	}
+	if c, _ := s.Counts(ctx, bravo.ID); c.ExpiredUnexported != 1 || c.Items != 1 {
+		t.Fatalf("bravo counts: %+v", c)
+	}
+
+	// Sync state round trip.
+	st, err := s.SyncState(ctx, alpha.ID)
+	mustNotFail(t, "empty sync state", err)
+	if st.Backfilled || st.LastStartedAt != nil {
+		t.Fatalf("zero sync state: %+v", st)
+	}
+	started := at(10)
+	st.Backfilled, st.LastStartedAt, st.LastError = true, &started, "boom"
+	mustNotFail(t, "put sync state", s.PutSyncState(ctx, st))
+	mustNotFail(t, "put sync state again", s.PutSyncState(ctx, st))
+	st2, _ := s.SyncState(ctx, alpha.ID)
+	if !st2.Backfilled || st2.LastStartedAt == nil || !st2.LastStartedAt.Equal(started) || st2.LastError != "boom" {
+		t.Fatalf("sync state: %+v", st2)
+	}
+}
+
+func identities(items []store.QuarantineItem) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.Identity)
+	}
+	return out
+}
