@@ -106,7 +106,9 @@ func (a *app) rootCommand() *cobra.Command {
 		a.tokenCommand(),
 		a.keyringCommand(),
 		a.userCommand(),
+		newM365simCommand(a.stdout, a.stderr),
 		a.serveCommand(),
+		a.connectCommand(), a.quarantineCommand(),
 	)
 	return root
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 )
 
@@ -40,4 +41,19 @@ func sqlitePath(url string) string {
 		}
 	}
 	return url
+}
+
+// WriterDB returns the database handle that st writes through, for a
+// component that must share it rather than open its own: the job queue on
+// SQLite, where the single writer connection is what keeps writers from
+// failing with "database is locked". It reports false for a Store that is
+// not one of this package's.
+func WriterDB(st Store) (*sql.DB, bool) {
+	switch s := st.(type) {
+	case *sqliteStore:
+		return s.w, true
+	case *pgStore:
+		return s.w, true
+	}
+	return nil, false
 }
