@@ -108,7 +108,6 @@ func (a *app) rootCommand() *cobra.Command {
 		a.userCommand(),
 		newM365simCommand(a.stdout, a.stderr),
 		a.serveCommand(),
-		a.connectCommand(), a.quarantineCommand(),
 	)
 	return root
 }
