@@ -84,8 +84,8 @@ type SyncState struct {
 
 // SenderHistory counts a tenant's earlier analysed mail from a sender.
 type SenderHistory struct {
-	FromAddress, FromAddressBenign int
-	FromDomain, FromDomainBenign   int
+	FromAddress, FromAddressBenign                    int
+	FromDomain, FromDomainBenign, FromDomainMalicious int
 }
 
 // TenantCounts summarises a tenant's pipeline for `qtriage status`.
@@ -364,9 +364,10 @@ func (s *sqlStore) SenderHistory(ctx context.Context, tenantID, address, domain 
   COUNT(CASE WHEN sender = $2 THEN 1 END),
   COUNT(CASE WHEN sender = $2 AND verdict = 'benign' THEN 1 END),
   COUNT(*),
-  COUNT(CASE WHEN verdict = 'benign' THEN 1 END)
+  COUNT(CASE WHEN verdict = 'benign' THEN 1 END),
+  COUNT(CASE WHEN verdict = 'malicious' THEN 1 END)
 FROM reports WHERE tenant_id = $1 AND sender_domain = $3`, tenantID, address, domain).Scan(
-		&h.FromAddress, &h.FromAddressBenign, &h.FromDomain, &h.FromDomainBenign)
+		&h.FromAddress, &h.FromAddressBenign, &h.FromDomain, &h.FromDomainBenign, &h.FromDomainMalicious)
 	if err != nil {
 		return SenderHistory{}, s.fail(ctx, "sender history", err)
 	}

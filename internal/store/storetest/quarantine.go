@@ -119,7 +119,7 @@ func testQuarantine(t *testing.T, ctx context.Context, s store.Store) {
 	}
 	hist, err := s.SenderHistory(ctx, alpha.ID, "bad@phish.example", "phish.example")
 	mustNotFail(t, "history", err)
-	if hist != (store.SenderHistory{FromAddress: 1, FromAddressBenign: 0, FromDomain: 1, FromDomainBenign: 0}) {
+	if hist != (store.SenderHistory{FromAddress: 1, FromAddressBenign: 0, FromDomain: 1, FromDomainBenign: 0, FromDomainMalicious: 1}) {
 		t.Fatalf("history: %+v", hist)
 	}
 	if hist, _ := s.SenderHistory(ctx, bravo.ID, "bad@phish.example", "phish.example"); hist.FromDomain != 0 {
