@@ -23,7 +23,7 @@ import (
 	"testing"
 )
 
-const quarantineDir = "testdata/quarantine"
+const quarantineDir = "quarantine"
 
 type manifestEntry struct {
 	File            string   `json:"file"`
@@ -654,6 +654,28 @@ func TestMIMECheckCatchesBrokenParts(t *testing.T) {
 		h := mail.Header{"Content-Type": {`multipart/mixed; boundary="b1"`}}
 		if _, err := walkMIME(textprotoHeader(h), strings.NewReader(body), 0); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+func TestMessagesEmbedded(t *testing.T) {
+	ms, err := Messages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) < 48 {
+		t.Fatalf("%d demo messages, want at least 48", len(ms))
+	}
+	verdicts := map[string]int{}
+	for _, m := range ms {
+		if len(m.Raw) == 0 || len(m.Recipients) == 0 {
+			t.Fatalf("%s: empty message or no recipients", m.File)
+		}
+		verdicts[m.ExpectedVerdict]++
+	}
+	for _, v := range []string{"malicious", "suspicious", "spam", "benign"} {
+		if verdicts[v] == 0 {
+			t.Errorf("no %s demo message", v)
 		}
 	}
 }

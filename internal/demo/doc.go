@@ -2,7 +2,7 @@
 // that Microsoft Defender for Office 365 could have quarantined for the
 // fictional customer Contoso (contoso.example, tenant contoso.onmicrosoft.com).
 //
-// testdata/quarantine/ has one RFC 5322 .eml file per message, as Exchange
+// quarantine/ has one RFC 5322 .eml file per message, as Exchange
 // Online would deliver it (Received chain, Microsoft-form
 // Authentication-Results, Received-SPF, X-MS-Exchange-Organization-SCL,
 // X-Forefront-Antispam-Report, X-Microsoft-Antispam BCL, MIME parts), and

@@ -1,5 +1,5 @@
 // Command gen writes the demo quarantine of package demo: the .eml files and
-// manifest.json in internal/demo/testdata/quarantine. Run it from the
+// manifest.json in internal/demo/quarantine. Run it from the
 // repository root:
 //
 //	go run ./internal/demo/testdata/gen
@@ -21,7 +21,7 @@ import (
 	"time"
 )
 
-var out = flag.String("out", "internal/demo/testdata/quarantine", "output directory")
+var out = flag.String("out", "internal/demo/quarantine", "output directory")
 
 func d(month time.Month, day, h, min int, zone string) time.Time {
 	offs := map[string]int{"UTC": 0, "EST": -5 * 3600, "CET": 3600, "PST": -8 * 3600, "IST": 19800, "WAT": 3600, "MSK": 3 * 3600, "SGT": 8 * 3600, "EDT": -4 * 3600, "PDT": -7 * 3600, "CEST": 7200}
