@@ -129,6 +129,11 @@ type Quarantine interface {
 	PutSyncState(ctx context.Context, s SyncState) error
 	// Counts summarises a tenant's items, messages and reports.
 	Counts(ctx context.Context, tenantID string) (TenantCounts, error)
+	// Items lists items with their verdicts, filtered, by received time
+	// (keyset pagination: pass the last row's Cursor as After).
+	Items(ctx context.Context, f ItemFilter) ([]ItemRow, error)
+	// ItemCounts counts items received since a time by verdict and by type.
+	ItemCounts(ctx context.Context, tenantID string, since time.Time) (byVerdict, byType []VerdictCount, err error)
 }
 
 const itemColumns = `tenant_id, identity, message_id, received_at, expires_at, qtype, policy_type, policy_name, direction,
@@ -172,6 +177,13 @@ WHERE tenant_id = $1 AND identity = $2`, it.TenantID, it.Identity, s.timeArg(it.
 	return created, nil
 }
 
+func jsonUnmarshalStrings(s string, dst *[]string) error {
+	if err := json.Unmarshal([]byte(s), dst); err != nil {
+		return fmt.Errorf("recipients: %w", err)
+	}
+	return nil
+}
+
 func nonNilStrings(s []string) []string {
 	if s == nil {
 		return []string{}
@@ -194,7 +206,7 @@ func (s *sqlStore) scanItems(rows *sql.Rows) ([]QuarantineItem, error) {
 			&it.LastError, &first, &last); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(rcpt), &it.Recipients); err != nil {
+		if err := jsonUnmarshalStrings(rcpt, &it.Recipients); err != nil {
 			return nil, fmt.Errorf("recipients of %s: %w", it.Identity, err)
 		}
 		it.State = ItemState(state)
