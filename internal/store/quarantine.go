@@ -67,6 +67,7 @@ type Report struct {
 	Category        string
 	Sender          string // lower-case From address
 	SenderDomain    string
+	Brand           string // impersonated brand, "" when none
 	JSON            []byte // the full report
 	AnalyzedAt      time.Time
 }
@@ -132,6 +133,14 @@ type Quarantine interface {
 	// Items lists items with their verdicts, filtered, by received time
 	// (keyset pagination: pass the last row's Cursor as After).
 	Items(ctx context.Context, f ItemFilter) ([]ItemRow, error)
+	// SetReleaseStatus records what an action at Microsoft did to items
+	// (Released, Deleted), until the next sync reports their state.
+	SetReleaseStatus(ctx context.Context, tenantID string, identities []string, status string) error
+	// Top counts, among items received since a time, the most frequent
+	// impersonated brands (what "brand") or sender domains ("sender_domain").
+	Top(ctx context.Context, tenantID, what string, since time.Time, n int) ([]VerdictCount, error)
+	// Daily counts items received per UTC day since a time.
+	Daily(ctx context.Context, tenantID string, since time.Time) ([]VerdictCount, error)
 	// ItemCounts counts items received since a time by verdict and by type.
 	ItemCounts(ctx context.Context, tenantID string, since time.Time) (byVerdict, byType []VerdictCount, err error)
 }
@@ -323,12 +332,13 @@ func (s *sqlStore) Message(ctx context.Context, tenantID string, sha []byte) (Me
 
 func (s *sqlStore) PutReport(ctx context.Context, r Report) error {
 	if _, err := s.w.ExecContext(ctx, `INSERT INTO reports (tenant_id, sha256, analyzer_version, verdict, confidence, category,
-sender, sender_domain, report_json, analyzed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+sender, sender_domain, report_json, analyzed_at, brand) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (tenant_id, sha256) DO UPDATE SET analyzer_version = excluded.analyzer_version, verdict = excluded.verdict,
   confidence = excluded.confidence, category = excluded.category, sender = excluded.sender,
-  sender_domain = excluded.sender_domain, report_json = excluded.report_json, analyzed_at = excluded.analyzed_at`,
+  sender_domain = excluded.sender_domain, report_json = excluded.report_json, analyzed_at = excluded.analyzed_at,
+  brand = excluded.brand`,
 		r.TenantID, nonNil(r.SHA256), r.AnalyzerVersion, r.Verdict, r.Confidence, r.Category, r.Sender, r.SenderDomain,
-		nonNil(r.JSON), s.timeArg(r.AnalyzedAt)); err != nil {
+		nonNil(r.JSON), s.timeArg(r.AnalyzedAt), r.Brand); err != nil {
 		return s.fail(ctx, "put report", err)
 	}
 	return nil
@@ -338,8 +348,8 @@ func (s *sqlStore) Report(ctx context.Context, tenantID string, sha []byte) (Rep
 	r := Report{TenantID: tenantID}
 	var at timeValue
 	err := s.r.QueryRowContext(ctx, `SELECT sha256, analyzer_version, verdict, confidence, category, sender, sender_domain,
-report_json, analyzed_at FROM reports WHERE tenant_id = $1 AND sha256 = $2`, tenantID, nonNil(sha)).Scan(
-		&r.SHA256, &r.AnalyzerVersion, &r.Verdict, &r.Confidence, &r.Category, &r.Sender, &r.SenderDomain, &r.JSON, &at)
+report_json, analyzed_at, brand FROM reports WHERE tenant_id = $1 AND sha256 = $2`, tenantID, nonNil(sha)).Scan(
+		&r.SHA256, &r.AnalyzerVersion, &r.Verdict, &r.Confidence, &r.Category, &r.Sender, &r.SenderDomain, &r.JSON, &at, &r.Brand)
 	if err != nil {
 		return Report{}, s.fail(ctx, "report", err)
 	}
@@ -427,4 +437,65 @@ func (s *sqlStore) Counts(ctx context.Context, tenantID string) (TenantCounts, e
 		return TenantCounts{}, s.fail(ctx, "counts", err)
 	}
 	return c, nil
+}
+
+func (s *sqlStore) SetReleaseStatus(ctx context.Context, tenantID string, identities []string, status string) error {
+	return s.inTx(ctx, "set release status", func(tx *sql.Tx) error {
+		for _, id := range identities {
+			if _, err := tx.ExecContext(ctx, `UPDATE quarantine_items SET release_status = $3 WHERE tenant_id = $1 AND identity = $2`,
+				tenantID, id, status); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *sqlStore) Top(ctx context.Context, tenantID, what string, since time.Time, n int) ([]VerdictCount, error) {
+	var col string
+	switch what {
+	case "brand":
+		col = "r.brand"
+	case "sender_domain":
+		// The domain part of the listed sender address.
+		if s.dialect == "sqlite" {
+			col = "substr(q.sender, instr(q.sender, '@') + 1)"
+		} else {
+			col = "split_part(q.sender, '@', 2)"
+		}
+	default:
+		return nil, fmt.Errorf("store: top: unknown %q", what)
+	}
+	return s.counts(ctx, "top", `SELECT `+col+`, COUNT(*)
+FROM quarantine_items q LEFT JOIN reports r ON r.tenant_id = q.tenant_id AND r.sha256 = q.sha256
+WHERE q.tenant_id = $1 AND q.received_at >= $2 AND `+col+` <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $3`, tenantID, s.timeArg(since), n)
+}
+
+func (s *sqlStore) Daily(ctx context.Context, tenantID string, since time.Time) ([]VerdictCount, error) {
+	day := "substr(q.received_at, 1, 10)"
+	if s.dialect != "sqlite" {
+		day = "to_char(q.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+	}
+	return s.counts(ctx, "daily", `SELECT `+day+`, COUNT(*) FROM quarantine_items q
+WHERE q.tenant_id = $1 AND q.received_at >= $2 GROUP BY 1 ORDER BY 1`, tenantID, s.timeArg(since))
+}
+
+func (s *sqlStore) counts(ctx context.Context, op, q string, args ...any) ([]VerdictCount, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	defer rows.Close()
+	var out []VerdictCount
+	for rows.Next() {
+		var c VerdictCount
+		if err := rows.Scan(&c.Key, &c.Count); err != nil {
+			return nil, s.fail(ctx, op, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	return out, nil
 }

@@ -34,8 +34,12 @@ func testItems(t *testing.T, ctx context.Context, s store.Store) {
 		id := fmt.Sprintf(`g%02d\r1`, i)
 		_, err := s.StoreMessage(ctx, store.Message{TenantID: alpha.ID, SHA256: h[:], Size: 1, RawZstd: []byte{1}, StoredAt: at(0)}, id)
 		mustNotFail(t, "store", err)
+		brand := ""
+		if v == "malicious" {
+			brand = "Microsoft"
+		}
 		mustNotFail(t, "report", s.PutReport(ctx, store.Report{TenantID: alpha.ID, SHA256: h[:], AnalyzerVersion: "1", Verdict: v, Confidence: 0.8,
-			Category: "c", JSON: []byte("{}"), AnalyzedAt: at(0)}))
+			Category: "c", Brand: brand, JSON: []byte("{}"), AnalyzedAt: at(0)}))
 	}
 
 	// Keyset pages cover everything once, newest first.
@@ -99,6 +103,10 @@ func testItems(t *testing.T, ctx context.Context, s store.Store) {
 	if rows, _ := s.Items(ctx, store.ItemFilter{TenantID: alpha.ID, Oldest: true, Limit: 1}); len(rows) != 1 || rows[0].Identity != `g00\r1` || rows[0].Verdict != "malicious" {
 		t.Fatalf("oldest first: %+v", rows)
 	}
+	mustNotFail(t, "set release status", s.SetReleaseStatus(ctx, alpha.ID, []string{`g01\r1`, `g02\r1`}, "Released"))
+	if got := count(store.ItemFilter{ReleaseStatus: []string{"Released"}}); got != 2 {
+		t.Errorf("released: %d items, want 2", got)
+	}
 	if _, err := s.Items(ctx, store.ItemFilter{TenantID: alpha.ID, After: "garbage"}); err == nil {
 		t.Fatal("bad cursor accepted")
 	}
@@ -110,6 +118,24 @@ func testItems(t *testing.T, ctx context.Context, s store.Store) {
 	}
 	if got[""] != 20 || got["malicious"] != 2 || got["benign"] != 1 || got["Spam"] != 6 || got["Phish"] != 17 {
 		t.Fatalf("counts: %v %v", byVerdict, byType)
+	}
+	brands, err := s.Top(ctx, alpha.ID, "brand", at(-1), 5)
+	mustNotFail(t, "top brands", err)
+	if len(brands) != 1 || brands[0] != (store.VerdictCount{Key: "Microsoft", Count: 2}) {
+		t.Fatalf("top brands: %v", brands)
+	}
+	domains, err := s.Top(ctx, alpha.ID, "sender_domain", at(-1), 2)
+	mustNotFail(t, "top sender domains", err)
+	if len(domains) != 2 || domains[0] != (store.VerdictCount{Key: "sender0.example", Count: 8}) {
+		t.Fatalf("top sender domains: %v", domains)
+	}
+	if _, err := s.Top(ctx, alpha.ID, "subject; DROP TABLE", at(-1), 2); err == nil {
+		t.Fatal("unknown top accepted")
+	}
+	days, err := s.Daily(ctx, alpha.ID, at(-1))
+	mustNotFail(t, "daily", err)
+	if len(days) != 1 || days[0].Key != at(0).UTC().Format("2006-01-02") || days[0].Count != 23 {
+		t.Fatalf("daily: %v", days)
 	}
 	if v, _, _ := s.ItemCounts(ctx, alpha.ID, at(0).Add(time.Hour)); len(v) != 0 {
 		t.Fatalf("counts since the future: %v", v)
