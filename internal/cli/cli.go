@@ -107,6 +107,8 @@ func (a *app) rootCommand() *cobra.Command {
 		a.keyringCommand(),
 		a.userCommand(),
 		newM365simCommand(a.stdout, a.stderr),
+		a.connectCommand(),
+		a.quarantineCommand(),
 		a.serveCommand(),
 	)
 	return root
