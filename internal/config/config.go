@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -29,6 +30,8 @@ type Config struct {
 	MasterKeyFile    string `toml:"master_key_file"`
 	CertKeyBits      int    `toml:"cert_key_bits"`
 	CertValidityDays int    `toml:"cert_validity_days"`
+	SyncInterval     string `toml:"sync_interval"`
+	Workers          int    `toml:"workers"`
 
 	// MasterKey is the base64 key-encryption key. It is read only from the
 	// environment (QTRIAGE_MASTER_KEY): never from a file qtriage might echo,
@@ -57,6 +60,8 @@ func Settings() []Setting {
 		{"master_key_file", "QTRIAGE_MASTER_KEY_FILE", "<data_dir>/master.key", "file holding the base64 master key (created on first run when QTRIAGE_MASTER_KEY is unset)"},
 		{"cert_key_bits", "QTRIAGE_CERT_KEY_BITS", "2048", "RSA key size of new tenant certificates: 2048, 3072 or 4096"},
 		{"cert_validity_days", "QTRIAGE_CERT_VALIDITY_DAYS", "730", "validity of new tenant certificates, in days"},
+		{"sync_interval", "QTRIAGE_SYNC_INTERVAL", "5m", "time between two syncs of each tenant's quarantine (a Go duration: 30s, 5m, 1h)"},
+		{"workers", "QTRIAGE_WORKERS", "8", "jobs (syncs, exports, analyses) one process runs at once"},
 	}
 }
 
@@ -70,6 +75,8 @@ func Default() Config {
 		PublicHost:       "qtriage.local",
 		CertKeyBits:      2048,
 		CertValidityDays: 730,
+		SyncInterval:     "5m",
+		Workers:          8,
 	}
 }
 
@@ -141,6 +148,10 @@ func (c *Config) set(key, value, source string) error {
 		return atoi(&c.CertKeyBits)
 	case "cert_validity_days":
 		return atoi(&c.CertValidityDays)
+	case "sync_interval":
+		c.SyncInterval = value
+	case "workers":
+		return atoi(&c.Workers)
 	default:
 		return fmt.Errorf("config: unknown setting %q", key)
 	}
@@ -174,7 +185,19 @@ func (c Config) Validate() error {
 	if c.CertValidityDays < 30 || c.CertValidityDays > 3650 {
 		bad("cert_validity_days %d: want between 30 and 3650", c.CertValidityDays)
 	}
+	if d, err := time.ParseDuration(c.SyncInterval); err != nil || d < 10*time.Second || d > 24*time.Hour {
+		bad("sync_interval %q: want a duration between 10s and 24h, such as 5m", c.SyncInterval)
+	}
+	if c.Workers < 1 || c.Workers > 256 {
+		bad("workers %d: want between 1 and 256", c.Workers)
+	}
 	return errors.Join(errs...)
+}
+
+// Interval is SyncInterval parsed (valid after Validate).
+func (c Config) Interval() time.Duration {
+	d, _ := time.ParseDuration(c.SyncInterval)
+	return d
 }
 
 // IsPostgres reports whether the database URL selects PostgreSQL.

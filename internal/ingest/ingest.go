@@ -61,6 +61,7 @@ type Analysis struct {
 	Category        string
 	Sender          string // lower-case From address
 	SenderDomain    string
+	Brand           string // impersonated brand, "" when none
 	JSON            []byte // the whole report
 }
 
@@ -79,8 +80,11 @@ type Options struct {
 	DB        string // the database URL: selects River's driver
 	Connector Connector
 	Analyzer  Analyzer
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Diagnose, if set, runs the connection test when a tenant's setup is
+	// found broken; its JSON is recorded with the tenant's sync state.
+	Diagnose func(ctx context.Context, t store.Tenant) []byte
+	Log      *slog.Logger
+	Now      func() time.Time
 
 	// Interval between periodic syncs of each tenant (default 5 minutes).
 	Interval time.Duration

@@ -119,8 +119,10 @@ func (ExportArgs) Kind() string { return "qtriage.export" }
 // AnalyzeArgs analyses one stored message.
 type AnalyzeArgs struct {
 	TenantID string `json:"tenant_id"`
-	SHA256   string `json:"sha256"`  // hex
-	Version  string `json:"version"` // analyzer version asked for; "" for any
+	SHA256   string `json:"sha256"` // hex
+	// Force analyses again even when a report of the current analyzer
+	// version exists (qtriage reanalyze without --outdated).
+	Force bool `json:"force,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -206,6 +208,9 @@ func (s *Service) sync(ctx context.Context, tenantID string) error {
 	}
 	if err != nil {
 		state.LastError = err.Error()
+		if errors.Is(err, ErrSetup) && s.o.Diagnose != nil {
+			state.Diagnosis = string(s.o.Diagnose(ctx, t))
+		}
 		if perr := st.PutSyncState(ctx, state); perr != nil {
 			return errors.Join(err, perr)
 		}
@@ -252,7 +257,7 @@ func (s *Service) queuePending(ctx context.Context, t store.Tenant, now time.Tim
 		return err
 	}
 	for _, h := range hashes {
-		if err := s.queueAnalysis(ctx, t.ID, h, ""); err != nil {
+		if err := s.queueAnalysis(ctx, t.ID, h, false); err != nil {
 			return err
 		}
 	}
@@ -274,8 +279,8 @@ func expiryPriority(left time.Duration) int {
 	}
 }
 
-func (s *Service) queueAnalysis(ctx context.Context, tenantID string, sha []byte, version string) error {
-	_, err := s.q.Insert(ctx, AnalyzeArgs{TenantID: tenantID, SHA256: fmt.Sprintf("%x", sha), Version: version},
+func (s *Service) queueAnalysis(ctx context.Context, tenantID string, sha []byte, force bool) error {
+	_, err := s.q.Insert(ctx, AnalyzeArgs{TenantID: tenantID, SHA256: hex.EncodeToString(sha), Force: force},
 		&river.InsertOpts{UniqueOpts: uniqueWhileQueued()})
 	return err
 }
@@ -337,7 +342,7 @@ func (s *Service) export(ctx context.Context, tenantID, identity string) error {
 			return nil
 		}
 	}
-	return s.queueAnalysis(ctx, tenantID, sum[:], "")
+	return s.queueAnalysis(ctx, tenantID, sum[:], false)
 }
 
 type analyzeWorker struct {
@@ -357,8 +362,7 @@ func (s *Service) analyze(ctx context.Context, a AnalyzeArgs) error {
 	if err != nil || len(sha) != 32 {
 		return river.JobCancel(fmt.Errorf("ingest: bad hash %q", a.SHA256))
 	}
-	if r, err := st.Report(ctx, a.TenantID, sha); err == nil && (a.Version == "" || r.AnalyzerVersion == a.Version) &&
-		r.AnalyzerVersion == s.o.Analyzer.Version() {
+	if r, err := st.Report(ctx, a.TenantID, sha); err == nil && !a.Force && r.AnalyzerVersion == s.o.Analyzer.Version() {
 		return nil // done already
 	}
 	t, err := st.TenantByID(ctx, a.TenantID)
@@ -383,14 +387,16 @@ func (s *Service) analyze(ctx context.Context, a AnalyzeArgs) error {
 	return st.PutReport(ctx, store.Report{
 		TenantID: a.TenantID, SHA256: sha, AnalyzerVersion: res.AnalyzerVersion, Verdict: res.Verdict,
 		Confidence: res.Confidence, Category: res.Category, Sender: strings.ToLower(res.Sender),
-		SenderDomain: strings.ToLower(res.SenderDomain), JSON: res.JSON, AnalyzedAt: s.o.Now().UTC(),
+		SenderDomain: strings.ToLower(res.SenderDomain), Brand: res.Brand, JSON: res.JSON, AnalyzedAt: s.o.Now().UTC(),
 	})
 }
 
-// Reanalyze queues analysis of the tenant's messages that have no report,
-// or (outdated) whose report an older analyzer made. It returns how many.
+// Reanalyze queues analysis of the tenant's stored messages: all of them,
+// or (outdated) those without a report of the current analyzer version. It
+// returns how many.
 func (s *Service) Reanalyze(ctx context.Context, tenantID string, outdated bool) (int, error) {
-	version := ""
+	// No report has the version "\x00", so that lists every message.
+	version := "\x00"
 	if outdated {
 		version = s.o.Analyzer.Version()
 	}
@@ -399,7 +405,7 @@ func (s *Service) Reanalyze(ctx context.Context, tenantID string, outdated bool)
 		return 0, err
 	}
 	for _, h := range hashes {
-		if err := s.queueAnalysis(ctx, tenantID, h, version); err != nil {
+		if err := s.queueAnalysis(ctx, tenantID, h, !outdated); err != nil {
 			return 0, err
 		}
 	}
