@@ -1,0 +1,520 @@
+package message
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gabriel-vasile/mimetype"
+	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
+)
+
+// mimeResult is what readMIME hands to the later stages.
+type mimeResult struct {
+	parts       []Part
+	text, html  string
+	textPart    string
+	htmlPart    string
+	attachments []attachmentInput
+}
+
+// attachmentInput is a non-body leaf part with its decoded content.
+type attachmentInput struct {
+	part    Part
+	content []byte
+	order   int
+}
+
+// newMIMEParser returns the enmime parser configured for hostile input:
+// malformed parts are skipped (and reported) rather than failing the message,
+// corrupt base64 text is kept, and the declared charset is trusted when there
+// is one (detection only runs when none is declared).
+func newMIMEParser(repaired *[]string) *enmime.Parser {
+	return enmime.NewParser(
+		enmime.SetCustomParseMediaType(func(ctype string) (string, map[string]string, []string, error) {
+			return parseMediaType(ctype, repaired)
+		}),
+		enmime.SkipMalformedParts(true),
+		enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
+		enmime.MaxStoredPartErrors(50),
+		enmime.DisableCharacterDetection(true),
+		enmime.DisableTextConversion(true),
+	)
+}
+
+// readMIME parses the MIME structure with enmime and walks the tree.
+func (p *parser) readMIME(raw []byte, hb headerBlock, depth int, dl *defectList) mimeResult {
+	var res mimeResult
+	glim := p.lim
+	glim.MaxDepth = max(1, p.lim.MaxDepth-depth)
+	raw = guardStructure(raw, hb, glim, dl)
+	var repaired []string
+	root, err := newMIMEParser(&repaired).ReadParts(bytes.NewReader(raw))
+	for _, r := range repaired {
+		dl.add(DefectBadContentType, "", "missing ';' before parameters in %q", truncateUTF8(fix8bit(r), 100))
+	}
+	if err != nil || root == nil {
+		dl.add(DefectMIMEParse, "", "MIME structure unreadable (%v); body read as plain text", err)
+		body := raw[min(hb.bodyOffset, len(raw)):]
+		res.text = string(body)
+		if !utf8.Valid(body) {
+			res.text = decodeCharset("windows-1252", body)
+		}
+		res.textPart = "0"
+		res.parts = []Part{{ID: "0", ContentType: "text/plain", Size: len(body)}}
+		return res
+	}
+	w := walker{p: p, dl: dl, res: &res, msgDepth: depth, leaves: map[*enmime.Part]leafRef{}, types: map[*enmime.Part]string{}}
+	w.walk(root, "", "", 0)
+	w.assemble(root)
+	if strings.HasPrefix(w.types[root], "multipart/") && root.FirstChild == nil {
+		// No boundary line was found: keep the body readable rather than lose it.
+		dl.add(DefectMissingBoundary, "0", "multipart without any part; body read as plain text")
+		body := raw[min(hb.bodyOffset, len(raw)):]
+		res.text = strings.ReplaceAll(fix8bit(string(body)), "\r\n", "\n")
+		res.textPart = "0"
+	}
+	return res
+}
+
+// walker flattens the enmime tree into Parts and picks bodies and attachments.
+type walker struct {
+	p        *parser
+	dl       *defectList
+	res      *mimeResult
+	msgDepth int
+	stopped  bool
+	// leaves maps each modelled leaf to its index in res.parts and its content.
+	leaves map[*enmime.Part]leafRef
+	// types holds the effective content type of every modelled part.
+	types map[*enmime.Part]string
+}
+
+type leafRef struct {
+	idx     int
+	content []byte
+}
+
+func (w *walker) walk(ep *enmime.Part, parent, parentType string, depth int) {
+	for ; ep != nil && !w.stopped; ep = ep.NextSibling {
+		w.visit(ep, parent, parentType, depth)
+	}
+}
+
+func (w *walker) visit(ep *enmime.Part, parent, parentType string, depth int) {
+	if w.msgDepth+depth > w.p.lim.MaxDepth {
+		w.dl.add(DefectLimit, ep.PartID, "nesting deeper than %d; part and its children skipped", w.p.lim.MaxDepth)
+		return
+	}
+	w.p.parts++
+	if w.p.parts > w.p.lim.MaxParts {
+		if !w.p.partsReported {
+			w.p.partsReported = true
+			w.dl.add(DefectLimit, ep.PartID, "more than %d MIME parts; the rest are skipped", w.p.lim.MaxParts)
+		}
+		w.stopped = true
+		return
+	}
+	id := ep.PartID
+	if id == "" {
+		id = "0"
+	}
+	ct := strings.ToLower(ep.ContentType)
+	if ct == "" {
+		// RFC 2046: text/plain by default, message/rfc822 inside multipart/digest.
+		ct = "text/plain"
+		if parentType == "multipart/digest" {
+			ct = "message/rfc822"
+		}
+	}
+	w.types[ep] = ct
+	part := Part{
+		ID:               id,
+		Parent:           parent,
+		Depth:            depth,
+		ContentType:      ct,
+		Disposition:      strings.ToLower(ep.Disposition),
+		Filename:         toValidUTF8(strings.TrimSpace(ep.FileName)),
+		Charset:          strings.ToLower(ep.Charset),
+		TransferEncoding: strings.ToLower(strings.TrimSpace(ep.Header.Get("Content-Transfer-Encoding"))),
+		ContentID:        toValidUTF8(ep.ContentID),
+	}
+	if len(ep.ContentTypeParams) > 0 {
+		part.Params = maps.Clone(ep.ContentTypeParams)
+		for k, v := range part.Params {
+			part.Params[k] = toValidUTF8(v)
+		}
+	}
+	if ep.OrigCharset != "" {
+		part.Charset = strings.ToLower(ep.OrigCharset)
+	}
+	w.mapErrors(ep, id)
+	if strings.Contains(part.Filename, "=?") {
+		part.Filename, _ = decodeWords(part.Filename)
+	}
+	if part.Filename == "" {
+		part.Filename = rfc2231Filename(ep.Header.Get("Content-Disposition"), "filename")
+	}
+	if part.Filename == "" {
+		part.Filename = rfc2231Filename(ep.Header.Get("Content-Type"), "name")
+	}
+	isMultipart := strings.HasPrefix(ct, "multipart/")
+	if isMultipart && ep.Boundary == "" {
+		w.dl.add(DefectMissingBoundary, id, "%s without a boundary parameter", ct)
+	}
+	if len(bytes.TrimSpace(ep.Epilogue)) > 0 {
+		w.dl.add(DefectTextAfterBoundary, id, "%d bytes after the closing boundary", len(ep.Epilogue))
+	}
+	idx := len(w.res.parts)
+	w.res.parts = append(w.res.parts, part)
+	if ep.FirstChild != nil {
+		w.walk(ep.FirstChild, id, ct, depth+1)
+		return
+	}
+	if isMultipart {
+		return
+	}
+	w.leaf(ep, idx, depth)
+}
+
+// leaf hashes and sniffs a leaf part and parses an attached message.
+func (w *walker) leaf(ep *enmime.Part, idx, depth int) {
+	part := &w.res.parts[idx]
+	content := ep.Content
+	part.Size = len(content)
+	if int64(len(content))+w.p.decoded > w.p.lim.MaxDecodedBytes {
+		if !w.p.decodedReported {
+			w.p.decodedReported = true
+			w.dl.add(DefectLimit, part.ID, "decoded content beyond %d bytes is not analysed", w.p.lim.MaxDecodedBytes)
+		}
+		return
+	}
+	w.p.decoded += int64(len(content))
+	if len(content) > 0 {
+		m5 := md5.Sum(content)
+		s1 := sha1.Sum(content)
+		s256 := sha256.Sum256(content)
+		part.MD5 = hex.EncodeToString(m5[:])
+		part.SHA1 = hex.EncodeToString(s1[:])
+		part.SHA256 = hex.EncodeToString(s256[:])
+		part.Sniffed = baseType(mimetype.Detect(content).String())
+	}
+	if ct := part.ContentType; (ct == "message/rfc822" || ct == "message/global") && len(content) > 0 {
+		if w.msgDepth+depth+1 > w.p.lim.MaxDepth {
+			w.dl.add(DefectLimit, part.ID, "attached message nested deeper than %d not parsed", w.p.lim.MaxDepth)
+		} else {
+			part.Message = w.p.parseMessage(content, w.msgDepth+depth+1)
+		}
+	}
+	w.leaves[ep] = leafRef{idx: idx, content: content}
+}
+
+// parseMediaType is enmime's tolerant media-type parser, plus one repair it
+// lacks: parameters without the ';' ("multipart/mixed boundary=x"), as
+// mail-parser accepts. Repaired values are appended to repaired.
+func parseMediaType(ctype string, repaired *[]string) (string, map[string]string, []string, error) {
+	mt, params, invalid, err := mediatype.Parse(ctype)
+	if err != nil || len(params) > 0 || strings.IndexByte(ctype, ';') >= 0 {
+		return mt, params, invalid, err
+	}
+	t := strings.TrimSpace(ctype)
+	i := strings.IndexAny(t, " \t\r\n")
+	if i < 0 || !strings.Contains(t[:i], "/") || strings.Contains(t[:i], "=") || !strings.Contains(t[i:], "=") {
+		return mt, params, invalid, err
+	}
+	fixed := t[:i] + ";" + t[i:]
+	mt2, p2, inv2, err2 := mediatype.Parse(fixed)
+	if err2 != nil || len(p2) == 0 {
+		return mt, params, invalid, err
+	}
+	*repaired = append(*repaired, ctype)
+	return mt2, p2, inv2, nil
+}
+
+// rfc2231Filename reads an RFC 2231 parameter (key*=charset'lang'%XX..., and
+// continuations key*0*=, key*1*=...) from a raw header value; quoted values,
+// which Go's parser rejects, are accepted. It returns "" when there is none.
+func rfc2231Filename(h, key string) string {
+	if h == "" || !strings.Contains(h, "*") {
+		return ""
+	}
+	params := map[string]string{}
+	for _, seg := range splitOutside(h, ';') {
+		k, v, ok := strings.Cut(seg, "=")
+		if !ok {
+			continue
+		}
+		params[strings.ToLower(strings.TrimSpace(k))] = strings.Trim(strings.TrimSpace(v), `"`)
+	}
+	key = strings.ToLower(key)
+	var enc strings.Builder
+	extended := false
+	if v, ok := params[key+"*"]; ok {
+		enc.WriteString(v)
+		extended = true
+	} else {
+		for n := 0; n < 100; n++ {
+			num := strconv.Itoa(n)
+			if v, ok := params[key+"*"+num+"*"]; ok {
+				enc.WriteString(v)
+				extended = true
+			} else if v, ok := params[key+"*"+num]; ok {
+				enc.WriteString(url.PathEscape(v))
+			} else {
+				break
+			}
+		}
+	}
+	if !extended {
+		return ""
+	}
+	v := enc.String()
+	charset := "utf-8"
+	if parts := strings.SplitN(v, "'", 3); len(parts) == 3 {
+		charset, v = parts[0], parts[2]
+	}
+	raw, err := url.PathUnescape(v)
+	if err != nil {
+		raw = v
+	}
+	return strings.TrimSpace(decodeCharset(charset, []byte(raw)))
+}
+
+// isInlineMediaType is RFC 8621's test for media shown inline.
+func isInlineMediaType(ct string) bool {
+	return strings.HasPrefix(ct, "image/") || strings.HasPrefix(ct, "audio/") || strings.HasPrefix(ct, "video/")
+}
+
+// bodyLists are the outputs of the RFC 8621 body-structure algorithm.
+type bodyLists struct {
+	text, html  []*enmime.Part
+	noText      bool // textBody is "null" in the RFC's terms
+	noHTML      bool
+	attachments []*enmime.Part
+}
+
+// structure picks the text body, HTML body and attachments as RFC 8621
+// section 4.1.4 (JMAP's parseStructure) does, which is what stalwart's
+// mail-parser and most modern clients follow.
+func (w *walker) structure(children *enmime.Part, multipartType string, inAlternative bool, bl *bodyLists) {
+	textLen, htmlLen := len(bl.text), len(bl.html)
+	if bl.noText {
+		textLen = -1
+	}
+	if bl.noHTML {
+		htmlLen = -1
+	}
+	i := 0
+	for ep := children; ep != nil; ep, i = ep.NextSibling, i+1 {
+		ct, ok := w.types[ep]
+		if !ok {
+			continue // skipped by a limit
+		}
+		if strings.HasPrefix(ct, "multipart/") {
+			sub := strings.TrimPrefix(ct, "multipart/")
+			w.structure(ep.FirstChild, sub, inAlternative || sub == "alternative", bl)
+			continue
+		}
+		if _, ok := w.leaves[ep]; !ok {
+			continue
+		}
+		named := strings.TrimSpace(ep.FileName) != ""
+		isInline := !strings.EqualFold(ep.Disposition, "attachment") &&
+			(ct == "text/plain" || ct == "text/html" || isInlineMediaType(ct)) &&
+			(i == 0 || (multipartType != "related" && (isInlineMediaType(ct) || !named)))
+		if !isInline {
+			bl.attachments = append(bl.attachments, ep)
+			continue
+		}
+		if multipartType == "alternative" {
+			switch ct {
+			case "text/plain":
+				bl.text = append(bl.text, ep)
+			case "text/html":
+				bl.html = append(bl.html, ep)
+			default:
+				bl.attachments = append(bl.attachments, ep)
+			}
+			continue
+		} else if inAlternative {
+			if ct == "text/plain" {
+				bl.noHTML = true
+			}
+			if ct == "text/html" {
+				bl.noText = true
+			}
+		}
+		if !bl.noText {
+			bl.text = append(bl.text, ep)
+		}
+		if !bl.noHTML {
+			bl.html = append(bl.html, ep)
+		}
+		if (bl.noText || bl.noHTML) && isInlineMediaType(ct) {
+			bl.attachments = append(bl.attachments, ep)
+		}
+	}
+	if multipartType == "alternative" && !bl.noText && !bl.noHTML {
+		if textLen == len(bl.text) && htmlLen != len(bl.html) {
+			bl.text = append(bl.text, bl.html[max(htmlLen, 0):]...)
+		}
+		if htmlLen == len(bl.html) && textLen != len(bl.text) {
+			bl.html = append(bl.html, bl.text[max(textLen, 0):]...)
+		}
+	}
+}
+
+// assemble runs the body-structure algorithm from the root and fills text,
+// HTML and attachments. The text body keeps only text/plain parts and the
+// HTML body only text/html parts; inline images in the bodies become
+// attachments too, so that they are looked into.
+func (w *walker) assemble(root *enmime.Part) {
+	bl := &bodyLists{}
+	if ct := w.types[root]; strings.HasPrefix(ct, "multipart/") {
+		sub := strings.TrimPrefix(ct, "multipart/")
+		w.structure(root.FirstChild, sub, sub == "alternative", bl)
+	} else {
+		w.structure(root, "", false, bl)
+	}
+	seen := map[*enmime.Part]bool{}
+	for _, ep := range bl.text {
+		if w.types[ep] == "text/plain" {
+			w.appendBody(ep, false)
+		} else if isInlineMediaType(w.types[ep]) && !seen[ep] {
+			seen[ep] = true
+			w.addAttachment(ep)
+		}
+	}
+	for _, ep := range bl.html {
+		if w.types[ep] == "text/html" {
+			w.appendBody(ep, true)
+		} else if isInlineMediaType(w.types[ep]) && !seen[ep] {
+			seen[ep] = true
+			w.addAttachment(ep)
+		}
+	}
+	for _, ep := range bl.attachments {
+		if !seen[ep] {
+			seen[ep] = true
+			w.addAttachment(ep)
+		}
+	}
+	// Keep the attachments in MIME order.
+	slices.SortStableFunc(w.res.attachments, func(a, b attachmentInput) int { return a.order - b.order })
+}
+
+func (w *walker) appendBody(ep *enmime.Part, html bool) {
+	ref := w.leaves[ep]
+	content := ref.content
+	text := string(content)
+	if !utf8.Valid(content) {
+		text = decodeCharset("windows-1252", content)
+	}
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	id := w.res.parts[ref.idx].ID
+	if html {
+		if w.res.htmlPart == "" {
+			w.res.htmlPart = id
+		} else {
+			w.res.html += "\n"
+		}
+		w.res.html += text
+		return
+	}
+	if w.res.textPart == "" {
+		w.res.textPart = id
+	} else {
+		w.res.text += "\n"
+	}
+	w.res.text += text
+}
+
+func (w *walker) addAttachment(ep *enmime.Part) {
+	ref := w.leaves[ep]
+	w.res.attachments = append(w.res.attachments, attachmentInput{part: w.res.parts[ref.idx], content: ref.content, order: ref.idx})
+}
+
+// mapErrors turns enmime's errors on a part into typed defects. Header
+// errors on the top-level part are skipped: parseHeaderBlock reports those.
+func (w *walker) mapErrors(ep *enmime.Part, id string) {
+	// enmime reports each bad base64 character; one defect per kind and part
+	// is kept, with the number of occurrences.
+	type entry struct {
+		kind   DefectKind
+		detail string
+		n      int
+	}
+	var entries []entry
+	defer func() {
+		for _, e := range entries {
+			if e.n > 1 {
+				w.dl.add(e.kind, id, "%s (%d occurrences)", e.detail, e.n)
+			} else {
+				w.dl.add(e.kind, id, "%s", e.detail)
+			}
+		}
+	}()
+	for _, e := range ep.Errors {
+		if e == nil {
+			continue
+		}
+		kind := DefectMalformedPart
+		switch e.Name {
+		case enmime.ErrorMalformedBase64:
+			kind = DefectBadBase64
+		case enmime.ErrorMalformedHeader:
+			switch {
+			case strings.Contains(e.Detail, "Content-Type"):
+				kind = DefectBadContentType
+			case id == "0":
+				continue
+			case strings.Contains(e.Detail, "not indented"):
+				kind = DefectHeaderObsFolding
+			default:
+				kind = DefectHeaderInvalidName
+			}
+		case enmime.ErrorMissingBoundary:
+			kind = DefectBoundaryNotClosed
+		case enmime.ErrorMissingContentType:
+			kind = DefectMissingContentType
+		case enmime.ErrorCharsetConversion:
+			kind = DefectBadCharset
+		case enmime.ErrorCharsetDeclaration:
+			kind = DefectCharsetMismatch
+		case enmime.ErrorContentEncoding:
+			kind = DefectBadTransferEncoding
+			if strings.Contains(strings.ToLower(e.Detail), "quoted") {
+				kind = DefectBadQuotedPrintable
+			}
+		case enmime.ErrorMalformedChildPart:
+			kind = DefectMalformedPart
+			d := strings.ToLower(e.Detail)
+			if strings.Contains(d, "quotedprintable") {
+				kind = DefectBadQuotedPrintable
+			} else if strings.Contains(d, "base64") {
+				kind = DefectBadBase64
+			}
+		case enmime.ErrorDataHasBoundary:
+			kind = DefectDataHasBoundary
+		}
+		found := false
+		for i := range entries {
+			if entries[i].kind == kind {
+				entries[i].n++
+				found = true
+			}
+		}
+		if !found {
+			entries = append(entries, entry{kind: kind, detail: toValidUTF8(e.Detail), n: 1})
+		}
+	}
+}
