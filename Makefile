@@ -5,10 +5,15 @@ LDFLAGS   := -X github.com/qtriage/qtriage/internal/cli.version=$(VERSION)
 FUZZTIME  ?= 20s
 PKGS      := ./...
 
-.PHONY: build test check bench fuzz deps clean
+.PHONY: build test check bench fuzz deps clean demo
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/qtriage ./cmd/qtriage
+
+# demo runs qtriage against its built-in Microsoft 365 emulator, with a demo
+# tenant and demo mail, on http://127.0.0.1:8080 (data in ./qtriage-demo).
+demo: build
+	./bin/qtriage demo
 
 # deps installs what the tests use from Debian when it is missing (openssl).
 deps:

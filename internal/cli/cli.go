@@ -107,9 +107,16 @@ func (a *app) rootCommand() *cobra.Command {
 		a.keyringCommand(),
 		a.userCommand(),
 		newM365simCommand(a.stdout, a.stderr),
-		a.connectCommand(),
-		a.quarantineCommand(),
 		a.serveCommand(),
+		a.workerCommand(),
+		a.statusCommand(),
+		a.syncCommand(),
+		a.reanalyzeCommand(),
+		a.demoCommand(),
+		a.parseCommand(),
+		newAnalyzeCommand(a.stdout, a.stderr),
+		newEvalCommand(a.stdout, a.stderr),
+		a.connectCommand(), a.quarantineCommand(),
 	)
 	return root
 }

@@ -15,8 +15,12 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qtriage/qtriage/internal/store"
 )
@@ -106,6 +110,14 @@ type Options struct {
 	// processes leave it off. River's leader election keeps one scheduler
 	// among several processes anyway.
 	Schedule bool
+	// ID names this process in the job queue: River records it in each
+	// job's attempted_by. It must differ between processes running at the
+	// same time; default "hostname-pid". Jobs a dead process of this machine
+	// left running are made available again (see reapOrphans), which
+	// needs the default form.
+	ID string
+	// Registerer receives the pipeline's Prometheus metrics (nil: none).
+	Registerer prometheus.Registerer
 }
 
 func (o *Options) defaults() error {
@@ -132,6 +144,13 @@ func (o *Options) defaults() error {
 	}
 	if o.ExportTimeout <= 0 {
 		o.ExportTimeout = 2 * time.Minute
+	}
+	if o.ID == "" {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "localhost"
+		}
+		o.ID = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
 	return nil
 }

@@ -3,14 +3,19 @@ package ingest
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/qtriage/qtriage/internal/store"
 )
@@ -22,6 +27,12 @@ type Service struct {
 	close func()
 	enc   *zstd.Encoder
 	dec   *zstd.Decoder
+	m     *metrics
+	db    *sql.DB // the store's writer: River's tables are beside ours
+	pg    bool
+
+	stopReaper context.CancelFunc
+	reaperDone chan struct{}
 }
 
 // New builds the pipeline on the store's database and migrates River's
@@ -30,8 +41,12 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
-	s := &Service{o: o}
+	s := &Service{o: o, pg: isPostgres(o.DB)}
+	s.db, _ = store.WriterDB(o.Store)
 	var err error
+	if s.m, err = newMetrics(o.Registerer, s.db); err != nil {
+		return nil, fmt.Errorf("ingest: metrics: %w", err)
+	}
 	if s.enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault)); err != nil {
 		return nil, err
 	}
@@ -47,6 +62,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers: workers,
 		Logger:  o.Log.With("component", "river"),
+		ID:      o.ID,
 		// A job that keeps failing transiently is retried with River's
 		// exponential backoff; when it gives up, the next sync queues the
 		// item again, so nothing is dropped.
@@ -69,15 +85,117 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	return s, nil
 }
 
-// Start begins working jobs (and scheduling, if enabled).
-func (s *Service) Start(ctx context.Context) error { return s.q.Start(ctx) }
+// Start begins working jobs (and scheduling, if enabled). Jobs that a
+// killed process of this machine left running are made available first.
+func (s *Service) Start(ctx context.Context) error {
+	if _, err := s.reapOrphans(ctx, true); err != nil {
+		s.o.Log.Warn("jobs left running by dead processes could not be released", "err", err)
+	}
+	if err := s.q.Start(ctx); err != nil {
+		return err
+	}
+	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopReaper, s.reaperDone = cancel, make(chan struct{})
+	go func() {
+		defer close(s.reaperDone)
+		t := time.NewTicker(reapInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-rctx.Done():
+				return
+			case <-t.C:
+				if _, err := s.reapOrphans(rctx, false); err != nil && rctx.Err() == nil {
+					s.o.Log.Warn("jobs left running by dead processes could not be released", "err", err)
+				}
+			}
+		}
+	}()
+	return nil
+}
 
 // Stop waits for running jobs to finish (bounded by ctx) and releases the
 // queue's resources.
 func (s *Service) Stop(ctx context.Context) error {
+	if s.stopReaper != nil {
+		s.stopReaper()
+		<-s.reaperDone
+	}
 	err := s.q.Stop(ctx)
 	s.close()
 	return err
+}
+
+// reapInterval is how often a running process looks for jobs that a dead
+// process of the same machine left running.
+const reapInterval = 10 * time.Second
+
+// reapOrphans makes jobs that a killed process left in the running state
+// available again. River itself only rescues a running job once both its
+// RescueStuckJobsAfter (an hour) and the job's timeout have passed; until
+// then the unique job keeps its item from being queued again. A process
+// recognises the processes of its own machine by River's client ID
+// ("hostname-pid", Options.ID's default) and asks the system whether they
+// still live; at start (atStart) its own ID counts as dead too: the same
+// hostname and pid is a restarted container. Jobs of other machines are
+// left to River's rescuer. It returns how many jobs it released.
+func (s *Service) reapOrphans(ctx context.Context, atStart bool) (int, error) {
+	lister, ok := s.q.(interface {
+		JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
+	})
+	if !ok || s.db == nil {
+		return 0, nil
+	}
+	res, err := lister.JobList(ctx, river.NewJobListParams().States(rivertype.JobStateRunning).First(10_000))
+	if err != nil {
+		return 0, err
+	}
+	now := `datetime('now', 'subsec')`
+	if s.pg {
+		now = `now()`
+	}
+	n := 0
+	for _, j := range res.Jobs {
+		if len(j.AttemptedBy) == 0 || !s.deadHere(j.AttemptedBy[len(j.AttemptedBy)-1], atStart) {
+			continue
+		}
+		r, err := s.db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = `+now+` WHERE id = $1 AND state = 'running'`, j.ID)
+		if err != nil {
+			return n, err
+		}
+		if k, _ := r.RowsAffected(); k == 1 {
+			n++
+			s.o.Log.Info("job left running by a dead process made available again", "job", j.ID, "kind", j.Kind, "process", j.AttemptedBy[len(j.AttemptedBy)-1])
+		}
+	}
+	return n, nil
+}
+
+// deadHere reports whether the River client id names a process of this
+// machine that no longer runs.
+func (s *Service) deadHere(id string, atStart bool) bool {
+	if id == s.o.ID {
+		return atStart
+	}
+	i := strings.LastIndexByte(id, '-')
+	if i < 0 {
+		return false
+	}
+	pid, err := strconv.Atoi(id[i+1:])
+	if host, _ := os.Hostname(); err != nil || pid <= 0 || id[:i] != host {
+		return false
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return true
+	}
+	err = p.Signal(syscall.Signal(0))
+	return errors.Is(err, os.ErrProcessDone) || errors.Is(err, syscall.ESRCH)
+}
+
+func isPostgres(dbURL string) bool {
+	lower := strings.ToLower(dbURL)
+	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
 }
 
 // SyncNow queues a sync of one tenant.
@@ -201,12 +319,14 @@ func (s *Service) sync(ctx context.Context, tenantID string) error {
 				page[i].TenantID, page[i].LastSeenAt = t.ID, s.o.Now().UTC()
 			}
 			n += len(page)
-			_, err := st.UpsertItems(ctx, page)
+			created, err := st.UpsertItems(ctx, page)
+			s.m.itemsSeen(t.Slug, len(created))
 			return err
 		})
 		log.Info("quarantine listed", "items", n, "from", w.Start, "to", w.End)
 	}
 	if err != nil {
+		s.m.failed(t.Slug, err)
 		state.LastError = err.Error()
 		if errors.Is(err, ErrSetup) && s.o.Diagnose != nil {
 			state.Diagnosis = string(s.o.Diagnose(ctx, t))
@@ -227,7 +347,11 @@ func (s *Service) sync(ctx context.Context, tenantID string) error {
 	}
 	finished := s.o.Now().UTC()
 	state.Backfilled, state.LastFinishedAt, state.LastError, state.Diagnosis = true, &finished, "", ""
-	return st.PutSyncState(ctx, state)
+	if err := st.PutSyncState(ctx, state); err != nil {
+		return err
+	}
+	s.m.synced(t.Slug, finished)
+	return nil
 }
 
 // queuePending queues an export for every item still listed (closest to
@@ -238,19 +362,25 @@ func (s *Service) queuePending(ctx context.Context, t store.Tenant, now time.Tim
 	if err != nil {
 		return err
 	}
+	live := items[:0:0]
 	for _, it := range items {
 		if !it.ExpiresAt.After(now) {
 			s.o.Log.Warn("quarantine item expired before it could be exported", "tenant", t.Slug, "identity", it.Identity, "expired", it.ExpiresAt)
 			if err := s.o.Store.SetItemState(ctx, t.ID, it.Identity, store.ItemExpired); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err
 			}
+			s.m.itemExpired(t.Slug)
 			continue
+		}
+		if s.m != nil {
+			live = append(live, it)
 		}
 		if _, err := s.q.Insert(ctx, ExportArgs{TenantID: t.ID, Identity: it.Identity},
 			&river.InsertOpts{UniqueOpts: uniqueWhileQueued(), Priority: expiryPriority(it.ExpiresAt.Sub(now))}); err != nil {
 			return err
 		}
 	}
+	s.m.backlog(t.Slug, live, now)
 	// Messages left without a report (a crash between storing and queueing).
 	hashes, err := s.o.Store.Unanalysed(ctx, t.ID, "", 100_000)
 	if err != nil {
@@ -312,11 +442,13 @@ func (s *Service) export(ctx context.Context, tenantID, identity string) error {
 	if err != nil {
 		return err
 	}
+	began := time.Now()
 	src, err := s.o.Connector.Connect(ctx, t)
 	var raw []byte
 	if err == nil {
 		raw, err = src.Export(ctx, identity)
 	}
+	s.m.failed(t.Slug, err)
 	switch {
 	case err == nil:
 	case errors.Is(err, ErrItemGone), errors.Is(err, ErrItemPermanent):
@@ -336,6 +468,7 @@ func (s *Service) export(ctx context.Context, tenantID, identity string) error {
 	if err != nil {
 		return err
 	}
+	s.m.itemExported(t.Slug, time.Since(began))
 	if !created {
 		// Another recipient's copy of the same mail: stored and analysed once.
 		if _, err := st.Report(ctx, tenantID, sum[:]); err == nil {
@@ -380,23 +513,40 @@ func (s *Service) analyze(ctx context.Context, a AnalyzeArgs) error {
 	history := func(ctx context.Context, address, domain string) (store.SenderHistory, error) {
 		return st.SenderHistory(ctx, a.TenantID, strings.ToLower(address), strings.ToLower(domain))
 	}
+	began := time.Now()
 	res, err := s.o.Analyzer.Analyze(ctx, t, raw, history)
 	if err != nil {
+		s.m.failed(t.Slug, err)
 		return err
 	}
-	return st.PutReport(ctx, store.Report{
+	if err := st.PutReport(ctx, store.Report{
 		TenantID: a.TenantID, SHA256: sha, AnalyzerVersion: res.AnalyzerVersion, Verdict: res.Verdict,
 		Confidence: res.Confidence, Category: res.Category, Sender: strings.ToLower(res.Sender),
 		SenderDomain: strings.ToLower(res.SenderDomain), Brand: res.Brand, JSON: res.JSON, AnalyzedAt: s.o.Now().UTC(),
-	})
+	}); err != nil {
+		return err
+	}
+	s.m.messageAnalysed(t.Slug, time.Since(began))
+	// The job's output says that this attempt made the report (a job that
+	// found the report made already has none): operators, and the crash
+	// test, can tell analyses from no-ops in River's table.
+	return river.RecordOutput(ctx, analyzeOutput{Analysed: true, AnalyzerVersion: res.AnalyzerVersion})
+}
+
+// analyzeOutput is recorded as an analysis job's output.
+type analyzeOutput struct {
+	Analysed        bool   `json:"analysed"`
+	AnalyzerVersion string `json:"analyzer_version"`
 }
 
 // Reanalyze queues analysis of the tenant's stored messages: all of them,
 // or (outdated) those without a report of the current analyzer version. It
 // returns how many.
 func (s *Service) Reanalyze(ctx context.Context, tenantID string, outdated bool) (int, error) {
-	// No report has the version "\x00", so that lists every message.
-	version := "\x00"
+	// No analyzer is versioned with spaces and parentheses, so that lists
+	// every message. ("\x00" did too on SQLite, but PostgreSQL refuses NUL
+	// in text.)
+	version := "(every message)"
 	if outdated {
 		version = s.o.Analyzer.Version()
 	}

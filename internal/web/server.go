@@ -34,6 +34,9 @@ type Options struct {
 	// Tenants changes tenants from the console (connection form, rotation).
 	// Without it the console is read-only.
 	Tenants *tenant.Service
+	// Actions releases and deletes at Microsoft; without it the console
+	// offers no action.
+	Actions Actions
 }
 
 // Server is the HTTP handler of qtriage.
@@ -44,6 +47,7 @@ type Server struct {
 	now        func() time.Time
 	mux        *http.ServeMux
 	tenants    *tenant.Service
+	actions    Actions
 
 	pages     map[string]*template.Template
 	throttle  *throttle
@@ -69,7 +73,7 @@ func New(o Options) (*Server, error) {
 	if o.PublicHost == "" {
 		o.PublicHost = "qtriage.local"
 	}
-	s := &Server{st: o.Store, log: o.Log, publicHost: o.PublicHost, now: o.Now, mux: http.NewServeMux(), tenants: o.Tenants,
+	s := &Server{st: o.Store, log: o.Log, publicHost: o.PublicHost, now: o.Now, mux: http.NewServeMux(), tenants: o.Tenants, actions: o.Actions,
 		throttle: newThrottle(5, 15*time.Minute), csrf: http.NewCrossOriginProtection()}
 	var err error
 	if s.pages, err = parseTemplates(); err != nil {
@@ -99,6 +103,11 @@ func New(o Options) (*Server, error) {
 	s.mux.Handle("GET /api/v1/tenants/{slug}/certificates", s.api(s.listCertificates))
 	s.mux.Handle("GET /api/v1/tenants/{slug}/certificate.crt", s.api(s.downloadCertificate(keyring.FormatPEM)))
 	s.mux.Handle("GET /api/v1/tenants/{slug}/certificate.cer", s.api(s.downloadCertificate(keyring.FormatDER)))
+	s.mux.Handle("GET /api/v1/tenants/{slug}/quarantine", s.api(s.apiQuarantine))
+	s.mux.Handle("GET /api/v1/tenants/{slug}/quarantine/item", s.api(s.apiItem))
+	s.mux.Handle("POST /api/v1/tenants/{slug}/quarantine/release", s.api(s.apiAction("release")))
+	s.mux.Handle("POST /api/v1/tenants/{slug}/quarantine/delete", s.api(s.apiAction("delete")))
+	s.mux.Handle("GET /api/v1/tenants/{slug}/audit", s.api(s.apiAudit))
 	s.mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}))
@@ -111,6 +120,11 @@ func New(o Options) (*Server, error) {
 	s.mux.Handle("POST /logout", s.csrf.Handler(http.HandlerFunc(s.logout)))
 	s.mux.Handle("GET /{$}", s.ui(s.home))
 	s.mux.Handle("GET /t/{slug}/{$}", s.ui(s.overview))
+	s.mux.Handle("GET /t/{slug}/quarantine", s.ui(s.quarantineList))
+	s.mux.Handle("GET /t/{slug}/quarantine/item", s.ui(s.quarantineItem))
+	s.mux.Handle("GET /t/{slug}/quarantine/preview", s.ui(s.quarantinePreview))
+	s.mux.Handle("POST /t/{slug}/quarantine/actions", s.ui(s.quarantineAction))
+	s.mux.Handle("GET /t/{slug}/audit", s.ui(s.auditPage))
 	s.mux.Handle("GET /t/{slug}/settings/integrations", s.ui(s.integrations))
 	s.mux.Handle("GET /t/{slug}/settings/integrations/m365", s.ui(s.m365Page))
 	s.mux.Handle("POST /t/{slug}/settings/integrations/m365/connection", s.ui(s.saveConnection))
@@ -162,7 +176,7 @@ func setSecurityHeaders(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("Cache-Control", "no-store")
 }
 

@@ -35,7 +35,7 @@ func parseTemplates() (map[string]*template.Template, error) {
 		if base == "layout" {
 			continue
 		}
-		t, err := template.New(base).ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New(base).Funcs(templateFuncs()).ParseFS(templateFS, "templates/layout.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", n, err)
 		}
@@ -82,6 +82,8 @@ var flashes = map[string]flash{
 	"connection-saved": {"ok", "Connection saved."},
 	"cert-created":     {"ok", "Next certificate created. Download it, upload it to the Entra app, then activate it."},
 	"cert-activated":   {"ok", "Certificate activated; the previous one is retired."},
+	"released":         {"ok", "Released to all recipients. The action is in the audit trail."},
+	"deleted":          {"ok", "Deleted. The action is in the audit trail."},
 }
 
 func flashFromQuery(r *http.Request) *flash {
@@ -227,18 +229,6 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	return s.render(w, r, http.StatusOK, "tenants", page{Title: "Tenants", Data: infos})
-}
-
-func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
-	t, _, err := s.uiTenant(r, store.RoleViewer)
-	if err != nil {
-		return err
-	}
-	c, err := s.st.ActiveCertificate(r.Context(), t.ID)
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, http.StatusOK, "overview", page{Title: t.Name, Tenant: &t, Data: map[string]any{"Info": tenant.NewInfo(t, &c, s.now())}})
 }
 
 type integration struct {

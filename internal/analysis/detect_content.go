@@ -1,0 +1,324 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/qtriage/qtriage/internal/message"
+)
+
+// contentDetector reads what the message says: lures, urgency, payment
+// requests, callback numbers, extortion, scams, hidden text and image-only bodies.
+type contentDetector struct{}
+
+func (contentDetector) Name() string    { return "content" }
+func (contentDetector) Version() string { return "1" }
+
+// maxLureTokens bounds the words read for lure phrases (the lure is near the top).
+const maxLureTokens = 4000
+
+// Run reports content findings.
+func (contentDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
+	var fs []Finding
+	m := in.Msg
+	toks := tokenize(foldText(in.Text))
+	if len(toks) > maxLureTokens {
+		toks = toks[:maxLureTokens]
+	}
+	hits := lureIndex.match(toks)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	body := Evidence{Location: "body"}
+	ev := func(kind lureKind, n int) []Evidence {
+		e := body
+		e.Value = quoteList(hits[kind], n)
+		return []Evidence{e}
+	}
+	links := 0
+	for _, l := range m.Links {
+		if l.Source == message.SourceHref || l.Source == message.SourceText || l.Source == message.SourceFormAction {
+			links++
+		}
+	}
+	phones := len(m.Indicators.Phones)
+
+	cred := len(hits[lureCredential])
+	switch {
+	case cred >= 4:
+		fs = append(fs, Finding{ID: "content.credential_lure_strong", Title: "The text pressures the reader to sign in, verify or update an account", Evidence: ev(lureCredential, 6)})
+	case cred >= 2:
+		fs = append(fs, Finding{ID: "content.credential_lure", Title: "The text asks the reader to act on an account, a document or a delivery", Evidence: ev(lureCredential, 4)})
+	}
+	if n := len(hits[lureUrgency]); n >= 2 {
+		fs = append(fs, Finding{ID: "content.urgency", Title: "The text creates urgency or threatens consequences", Evidence: ev(lureUrgency, 5)})
+	}
+	if n := len(hits[lurePayment]); n >= 2 {
+		id, title := "content.payment_request", "The text is about payments, bank details or gift cards"
+		if links == 0 && len(m.Attachments) == 0 {
+			id, title = "content.bec_request", "A payment, bank-detail or gift-card request with no link or attachment, typical of business email compromise"
+		}
+		fs = append(fs, Finding{ID: id, Title: title, Evidence: ev(lurePayment, 5)})
+	}
+	if phones > 0 && (len(hits[lureCallback]) >= 2 && len(hits[lureCall]) >= 1 && links <= 2 || len(hits[lureCallback]) >= 4 && links == 0) {
+		e := ev(lureCallback, 5)
+		e = append(e, Evidence{Location: "body", Value: strings.Join(first(m.Indicators.Phones, 3), ", "), Note: "phone numbers; " + quoteList(hits[lureCall], 3)})
+		fs = append(fs, Finding{ID: "content.callback", Title: "Asks the reader to phone about a charge, renewal or order (callback phishing)", Evidence: e})
+	}
+	crypto := len(m.Indicators.Crypto)
+	if ext := len(hits[lureExtortion]); ext >= 3 && (crypto > 0 || containsAny(hits[lureExtortion], "bitcoin", "btc")) {
+		e := ev(lureExtortion, 6)
+		for _, c := range first(m.Indicators.Crypto, 2) {
+			e = append(e, Evidence{Location: "body", Value: c.Address, Note: c.Currency + " address"})
+		}
+		fs = append(fs, Finding{ID: "content.extortion", Title: "Extortion: threats with a demand for cryptocurrency", Evidence: e})
+	}
+	if n, core := len(hits[lureAdvanceFee]), countAny(hits[lureAdvanceFee], advanceFeeCore...); n >= 3 && core >= 2 || n >= 5 && core >= 1 {
+		fs = append(fs, Finding{ID: "content.advance_fee", Title: "Advance-fee or inheritance scam wording", Evidence: ev(lureAdvanceFee, 6)})
+	}
+	if n := len(hits[lurePrize]); n >= 3 {
+		fs = append(fs, Finding{ID: "content.prize", Title: "Promises a prize, reward or bonus", Evidence: ev(lurePrize, 5)})
+	}
+	if n := len(hits[lureCrypto]); n >= 3 && (len(hits[lurePrize]) > 0 || len(hits[lureUrgency]) > 0 || cred > 0) {
+		fs = append(fs, Finding{ID: "content.crypto_lure", Title: "A cryptocurrency giveaway, airdrop or wallet lure", Evidence: ev(lureCrypto, 6)})
+	}
+	if n := len(hits[lureTechScam]); n >= 3 && containsAny(hits[lureTechScam], "your computer", "ihr computer", "votre ordinateur", "seu computador",
+		"protection expired", "subscription expired", "pc is at risk", "computer is at risk", "infiziert", "infected") && (phones > 0 || len(hits[lureUrgency]) > 0) {
+		fs = append(fs, Finding{ID: "content.tech_support_scam", Title: "A fake virus or expired-protection warning (tech-support scam)", Evidence: ev(lureTechScam, 6)})
+	}
+	switch n := len(hits[lureSpam]); {
+	case n >= 6:
+		fs = append(fs, Finding{ID: "content.spam_words_strong", Title: "Heavy unsolicited-advertising wording", Evidence: ev(lureSpam, 8)})
+	case n >= 3:
+		fs = append(fs, Finding{ID: "content.spam_words", Title: "Typical unsolicited-advertising wording", Evidence: ev(lureSpam, 6)})
+	}
+
+	if tok := hashBuster(m.Subject + " " + truncate(m.VisibleText, 4000)); tok != "" {
+		fs = append(fs, Finding{ID: "content.hash_buster", Title: "A random token is added to defeat filters that compare messages",
+			Evidence: []Evidence{{Location: "subject/body", Value: truncate(tok, 80)}}})
+	}
+	if s := strings.TrimSpace(m.Subject); len(s) >= 12 && isShouting(s) {
+		fs = append(fs, Finding{ID: "content.shouting_subject", Title: "The subject is written in capitals",
+			Evidence: []Evidence{{Location: "header:Subject", Value: truncate(s, 120)}}})
+	}
+
+	// Brand named in the subject or the opening lines, from a sender the brand does not own.
+	if cred >= 2 || len(hits[lurePrize]) >= 3 {
+		head := m.Subject + " " + truncate(m.VisibleText, 1500)
+		for _, bm := range in.brands.mentions(head) {
+			if in.brands.owns(bm.brand, in.FromHost) && !freeMailDomains[in.FromDomain] {
+				continue
+			}
+			fs = append(fs, Finding{ID: "content.brand_mention", Title: "Names " + in.brands.name(bm.brand) + " in a message not sent by it",
+				Brand: in.brands.name(bm.brand), Evidence: []Evidence{{Location: "subject/body", Value: bm.text, Note: "sender domain " + in.FromDomain}}})
+			break
+		}
+	}
+
+	// A web form's name fields filled with an advertisement.
+	head := truncate(m.VisibleText, 3000)
+	lowHead := strings.ToLower(head)
+	if strings.Contains(lowHead, "www.") || strings.Contains(lowHead, "://") || strings.Contains(lowHead, "t.me/") {
+		if mt := formAbuse.FindString(head); mt != "" {
+			fs = append(fs, Finding{ID: "content.form_abuse", Title: "A website form notification whose name fields carry an advertisement or a link",
+				Evidence: []Evidence{{Location: "body", Value: truncate(mt, 120), Note: "spammers fill sign-up and contact forms so the site mails their text"}}})
+		}
+	}
+
+	// Greeted by email address: the sender does not know the reader's name.
+	if g := truncate(m.VisibleText, 600); !strings.Contains(g, "@") {
+	} else if mt := emailGreeting.FindString(g); mt != "" {
+		fs = append(fs, Finding{ID: "content.email_greeting", Title: "The message greets the reader by email address rather than by name",
+			Evidence: []Evidence{{Location: "body", Value: truncate(mt, 80)}}})
+	}
+	if !hasAny(fs, "content.email_greeting") && strings.Contains(m.Subject, "@") {
+		if mt := emailGreetingSubject.FindString(m.Subject); mt != "" {
+			fs = append(fs, Finding{ID: "content.email_greeting", Title: "The message greets the reader by email address rather than by name",
+				Evidence: []Evidence{{Location: "header:Subject", Value: truncate(m.Subject, 80)}}})
+		}
+	}
+
+	// Text disguised from filters.
+	if w := mixedScriptWord(m.Subject + " " + in.FromName + " " + truncate(m.VisibleText, 3000)); w != "" {
+		fs = append(fs, Finding{ID: "content.mixed_script", Title: "Words mix look-alike letters from another alphabet to dodge filters",
+			Evidence: []Evidence{{Location: "subject/body", Value: w}}})
+	}
+	if s := fancyUnicode(m.Subject + " " + in.FromName); s != "" {
+		fs = append(fs, Finding{ID: "content.styled_unicode", Title: "Subject or sender name written in styled Unicode letters",
+			Evidence: []Evidence{{Location: "header:Subject", Value: truncate(m.Subject, 120), Note: "styled letters such as " + s}}})
+	}
+	var zw, hidden int
+	var hiddenSample string
+	for _, h := range m.Hidden {
+		switch h.Kind {
+		case message.HiddenZeroWidthChars, message.HiddenBidiControl:
+			zw += h.Count
+		case message.HiddenTinyFont, message.HiddenSameColor, message.HiddenZeroSize, message.HiddenOpacity:
+			hidden += h.Count
+			if hiddenSample == "" {
+				hiddenSample = h.Text
+			}
+		}
+	}
+	if zw >= 10 {
+		fs = append(fs, Finding{ID: "content.zero_width", Title: "Invisible characters are scattered through the text",
+			Evidence: []Evidence{{Location: "body", Value: fmt.Sprintf("%d zero-width or direction-control characters", zw)}}})
+	}
+	if hidden >= 200 {
+		fs = append(fs, Finding{ID: "content.hidden_text", Title: "Text hidden from the reader (tiny, transparent or same-colour)",
+			Evidence: []Evidence{{Location: "body:html", Value: truncate(hiddenSample, 120), Note: fmt.Sprintf("%d hidden characters", hidden)}}})
+	}
+	// Image-only bodies.
+	if m.HTML != "" {
+		visible := strings.Join(strings.Fields(m.VisibleText), " ")
+		images := 0
+		for _, l := range m.Links {
+			if l.Source == message.SourceSrc {
+				images++
+			}
+		}
+		for _, a := range m.Attachments {
+			if a.Kind == message.KindImage {
+				images++
+			}
+		}
+		if utf8.RuneCountInString(visible) < 40 && images > 0 {
+			fs = append(fs, Finding{ID: "content.image_only", Title: "The body is an image with almost no text, so filters cannot read it",
+				Evidence: []Evidence{{Location: "body:html", Value: truncate(visible, 80), Note: fmt.Sprintf("%d images, %d characters of text", images, utf8.RuneCountInString(visible))}}})
+		}
+	}
+	if strings.TrimSpace(m.VisibleText) == "" && strings.TrimSpace(m.Subject) == "" && len(m.Attachments) == 0 {
+		fs = append(fs, Finding{ID: "content.empty", Title: "The message has neither subject nor text", Evidence: []Evidence{{Location: "body", Value: ""}}})
+	}
+	// A reply or forward that answers nothing.
+	if s := strings.ToLower(strings.TrimSpace(m.Subject)); (strings.HasPrefix(s, "re:") || strings.HasPrefix(s, "re :")) && m.InReplyTo == "" && len(m.References) == 0 {
+		fs = append(fs, Finding{ID: "content.fake_reply", Title: "The subject says it is a reply but the message answers no earlier message",
+			Evidence: []Evidence{{Location: "header:Subject", Value: truncate(m.Subject, 120), Note: "no In-Reply-To or References header"}}})
+	}
+	return fs, nil
+}
+
+// formAbuse matches a name or user-name field that holds a web address.
+var formAbuse = regexp.MustCompile(`(?i)\b(?:username|user name|first name|last name|nome|nombre|vorname)\s*:?\s*(?:www\.|https?://|t\.me/)\S+|\bhi\s+(?:www\.)\S+\.(?:com|cl|ro|ru|net)\S*\s+-\s+\d`)
+
+// emailGreeting matches a salutation followed by an email address.
+var emailGreeting = regexp.MustCompile(`(?i)\b(?:dear|hello|hi|hey|greetings|attention|olá|ola|oi|prezado|prezada|caro|cara|bonjour|hallo|hola|estimado|estimada|beste|ciao|salut)\s*,?\s+[^\s@,]+@[^\s,!:]+`)
+
+// emailGreetingSubject matches a subject that opens with an email address and a comma.
+var emailGreetingSubject = regexp.MustCompile(`^\s*[^\s@,]+@[^\s,]+\s*[,!:]`)
+
+// hashBuster returns a long token mixing digits, capitals and small letters
+// ("7099ocYT9-261UccU3485gGCz0"), the random salt bulk senders add so that no
+// two copies look alike.
+func hashBuster(s string) string {
+	for _, w := range strings.Fields(s) {
+		if len(w) < 20 || len(w) > 120 || strings.ContainsAny(w, "/:@.=?&+%") || !strings.Contains(w, "-") {
+			continue
+		}
+		up, lo, dg, switches := 0, 0, 0, 0
+		prev := 0
+		for i := 0; i < len(w); i++ {
+			c := w[i]
+			cls := 0
+			switch {
+			case c >= 'A' && c <= 'Z':
+				up++
+				cls = 1
+			case c >= 'a' && c <= 'z':
+				lo++
+				cls = 2
+			case c >= '0' && c <= '9':
+				dg++
+				cls = 3
+			}
+			if cls != 0 && prev != 0 && cls != prev {
+				switches++
+			}
+			if cls != 0 {
+				prev = cls
+			}
+		}
+		if up >= 3 && lo >= 3 && dg >= 4 && switches >= 10 {
+			return w
+		}
+	}
+	return ""
+}
+
+// isShouting reports a subject whose letters are nearly all capitals.
+func isShouting(s string) bool {
+	upper, letters := 0, 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsUpper(r) {
+				upper++
+			}
+		}
+	}
+	return letters >= 10 && upper*10 >= letters*9
+}
+
+// mixedScriptWord returns the first word that mixes Latin with look-alike letters of another script.
+func mixedScriptWord(s string) string {
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if len(w) >= 3 && isMixedScript(w) {
+			return w
+		}
+	}
+	return ""
+}
+
+// fancyUnicode returns a sample of Mathematical Alphanumeric Symbols or
+// fullwidth/enclosed letters used to write words.
+func fancyUnicode(s string) string {
+	n := 0
+	var sample []rune
+	for _, r := range s {
+		if r >= 0x1D400 && r <= 0x1D7FF || r >= 0xFF21 && r <= 0xFF5A || r >= 0x24B6 && r <= 0x24E9 || r >= 0x1F130 && r <= 0x1F189 {
+			n++
+			if len(sample) < 8 {
+				sample = append(sample, r)
+			}
+		}
+	}
+	if n >= 3 {
+		return string(sample)
+	}
+	return ""
+}
+
+func first[T any](s []T, n int) []T {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func countAny(list []string, want ...string) int {
+	n := 0
+	for _, s := range list {
+		for _, w := range want {
+			if s == w {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+func containsAny(list []string, want ...string) bool {
+	for _, s := range list {
+		for _, w := range want {
+			if s == w {
+				return true
+			}
+		}
+	}
+	return false
+}

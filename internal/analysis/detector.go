@@ -1,0 +1,162 @@
+package analysis
+
+import (
+	"context"
+	"strings"
+
+	"github.com/qtriage/qtriage/internal/message"
+)
+
+// Detector looks at one message for one family of signals. Run must only
+// read the Input, return quickly, and honour ctx; a panic or an overrun
+// marks the detector errored in the report and the rest still count.
+type Detector interface {
+	// Name is stable and unique in an engine ("links").
+	Name() string
+	// Version changes when the detector's logic changes.
+	Version() string
+	Run(ctx context.Context, in *Input) ([]Finding, error)
+}
+
+// Input is what every detector reads: the message, the tenant's context and
+// facts computed once for all detectors. Detectors must not modify it.
+type Input struct {
+	Msg *message.Message
+	Ctx Context
+
+	// From is the From address, lowercased ("" when absent).
+	From string
+	// FromName is the From display name.
+	FromName string
+	// FromHost is the domain part of From, lowercased.
+	FromHost string
+	// FromDomain is the registrable domain (eTLD+1) of FromHost.
+	FromDomain string
+	// FromMalformed is set when From was salvaged from a header the parser rejected.
+	FromMalformed bool
+	// ReplyTo are the Reply-To addresses, lowercased.
+	ReplyTo []string
+	// ReturnPathDomain is the registrable domain of the Return-Path.
+	ReturnPathDomain string
+
+	// Text is the subject and the visible text, lowercased, bounded in size.
+	Text string
+	// Auth is the authentication outcome taken from the headers.
+	Auth AuthOutcome
+
+	brands *brandIndex
+	tenant []string
+	vips   []string
+	allow  []string
+	deny   []string
+}
+
+// maxTextBytes bounds how much of the body the content detectors scan.
+const maxTextBytes = 256 << 10
+
+// newInput computes the shared facts of a message.
+func newInput(m *message.Message, c Context, brands *brandIndex) *Input {
+	in := &Input{Msg: m, Ctx: c, brands: brands}
+	in.tenant = normalizeList(c.TenantDomains)
+	in.vips = normalizeList(c.VIPs)
+	in.allow = normalizeList(c.Allow)
+	in.deny = normalizeList(c.Deny)
+	if len(c.Brands) > 0 {
+		in.brands = brands.with(c.Brands)
+	}
+	if m.From != nil && strings.Contains(m.From.Address, "@") {
+		in.From = strings.ToLower(strings.TrimSpace(m.From.Address))
+		in.FromName = strings.TrimSpace(m.From.Name)
+	} else if raw := headerValue(m, "From"); raw != "" {
+		// The parser could not read the From header; salvage what a mail client would show.
+		in.FromName, in.From = salvageAddress(raw)
+		in.FromMalformed = in.From != ""
+	}
+	for _, d := range m.Defects {
+		if d.Kind == message.DefectBadAddress && strings.HasPrefix(d.Detail, "From:") && in.From != "" {
+			in.FromMalformed = true
+		}
+	}
+	in.FromHost = hostOfAddress(in.From)
+	in.FromDomain = registrable(in.FromHost)
+	for _, a := range m.ReplyTo {
+		if s := strings.ToLower(strings.TrimSpace(a.Address)); s != "" {
+			in.ReplyTo = append(in.ReplyTo, s)
+		}
+	}
+	in.ReturnPathDomain = registrable(hostOfAddress(strings.ToLower(strings.Trim(m.ReturnPath, "<> "))))
+	var b strings.Builder
+	b.WriteString(m.Subject)
+	b.WriteString("\n")
+	vt := m.VisibleText
+	if len(vt) > maxTextBytes {
+		vt = vt[:maxTextBytes]
+	}
+	b.WriteString(vt)
+	in.Text = strings.ToLower(b.String())
+	in.Auth = authOutcome(m)
+	return in
+}
+
+// fromDisplay formats the sender as "Name <address>".
+func (in *Input) fromDisplay() string {
+	if in.FromName == "" {
+		return in.From
+	}
+	return in.FromName + " <" + in.From + ">"
+}
+
+// salvageAddress takes the last <addr> of a malformed From value, or the
+// last word with an @, and the text before it as the display name.
+func salvageAddress(v string) (name, addr string) {
+	if i := strings.LastIndexByte(v, '<'); i >= 0 {
+		if j := strings.IndexByte(v[i:], '>'); j > 0 {
+			addr = strings.TrimSpace(v[i+1 : i+j])
+			name = strings.TrimSpace(v[:i])
+		}
+	}
+	if addr == "" {
+		fs := strings.Fields(v)
+		for k := len(fs) - 1; k >= 0; k-- {
+			if strings.Contains(fs[k], "@") {
+				addr = strings.Trim(fs[k], "<>()\",;")
+				name = strings.Join(fs[:k], " ")
+				break
+			}
+		}
+	}
+	name = strings.Trim(name, "\" ,_'")
+	if !strings.Contains(addr, "@") {
+		return "", ""
+	}
+	return name, strings.ToLower(addr)
+}
+
+// isTenantDomain reports whether d (a registrable domain or host) is one of the tenant's.
+func (in *Input) isTenantDomain(d string) bool {
+	for _, t := range in.tenant {
+		if d == t || strings.HasSuffix(d, "."+t) {
+			return true
+		}
+	}
+	return false
+}
+
+// listed reports whether an address or its domain is in list.
+func listed(list []string, addr, domain string) string {
+	for _, e := range list {
+		if e == "" {
+			continue
+		}
+		if strings.Contains(e, "@") {
+			if e == addr {
+				return e
+			}
+			continue
+		}
+		if domain != "" && (domain == e || strings.HasSuffix(domain, "."+e)) {
+			return e
+		}
+	}
+	return ""
+}

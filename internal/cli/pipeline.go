@@ -1,0 +1,265 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/qtriage/qtriage/internal/analysis"
+	"github.com/qtriage/qtriage/internal/ingest"
+	"github.com/qtriage/qtriage/internal/store"
+)
+
+// pipeline builds the sync pipeline on this process's store: the tenant's
+// Exchange Online through entra and exchange, the analysis engine, River.
+func (a *app) pipeline(ctx context.Context, schedule bool) (*ingest.Service, *ingest.M365, error) {
+	svc, err := a.tenants(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, _ := a.config()
+	log, _ := a.logger()
+	engine, err := analysis.NewEngine(analysis.Options{Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	conn := &ingest.M365{Tenants: svc, Log: log}
+	p, err := ingest.New(ctx, ingest.Options{
+		Store: svc.Store, DB: cfg.DB, Connector: conn, Analyzer: ingest.Engine{Engine: engine}, Diagnose: conn.Diagnose,
+		Log: log, Now: a.now, Interval: cfg.Interval(), Workers: cfg.Workers, Schedule: schedule,
+	})
+	return p, conn, err
+}
+
+func (a *app) workerCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "Run sync, export and analysis jobs only (no web server, no scheduler)",
+		Long:  "Runs the job workers. With PostgreSQL, any number of worker and serve processes on any machines share the work.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			p, _, err := a.pipeline(ctx, false)
+			if err != nil {
+				return err
+			}
+			if err := p.Start(ctx); err != nil {
+				return err
+			}
+			log, _ := a.logger()
+			log.Info("worker started")
+			<-ctx.Done()
+			log.Info("worker stopping: finishing running jobs")
+			stopCtx, cancel := contextWithoutCancel(ctx, 30*time.Second)
+			defer cancel()
+			return p.Stop(stopCtx)
+		},
+	}
+}
+
+// tenantStatus is one line of `qtriage status --json`.
+type tenantStatus struct {
+	Slug              string     `json:"slug"`
+	Items             int        `json:"items"`
+	Messages          int        `json:"messages"`
+	Reports           int        `json:"reports"`
+	Pending           int        `json:"pending"`
+	Failed            int        `json:"failed"`
+	ExpiredUnexported int        `json:"expired_unexported"`
+	LastSync          *time.Time `json:"last_sync"`
+	LastError         string     `json:"last_error"`
+	Paused            bool       `json:"paused"`
+	Connected         bool       `json:"connected"`
+}
+
+func statusOf(ctx context.Context, st store.Store, t store.Tenant) (tenantStatus, error) {
+	c, err := st.Counts(ctx, t.ID)
+	if err != nil {
+		return tenantStatus{}, err
+	}
+	s, err := st.SyncState(ctx, t.ID)
+	if err != nil {
+		return tenantStatus{}, err
+	}
+	return tenantStatus{Slug: t.Slug, Items: c.Items, Messages: c.Messages, Reports: c.Reports, Pending: c.Pending, Failed: c.Failed,
+		ExpiredUnexported: c.ExpiredUnexported, LastSync: s.LastFinishedAt, LastError: s.LastError, Paused: s.Paused, Connected: t.Connection != nil}, nil
+}
+
+func (a *app) statusCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show each tenant's sync: items, messages, reports, pending work, failures, last sync and error",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, err := a.store(ctx)
+			if err != nil {
+				return err
+			}
+			tenants, err := st.Tenants(ctx)
+			if err != nil {
+				return err
+			}
+			out := []tenantStatus{}
+			for _, t := range tenants {
+				s, err := statusOf(ctx, st, t)
+				if err != nil {
+					return err
+				}
+				out = append(out, s)
+			}
+			if asJSON {
+				return printJSON(a.stdout, map[string]any{"tenants": out})
+			}
+			w := table(a.stdout)
+			fmt.Fprintln(w, "TENANT\tITEMS\tMESSAGES\tREPORTS\tPENDING\tFAILED\tEXPIRED\tLAST SYNC\tLAST ERROR")
+			for _, s := range out {
+				last := "never"
+				if s.LastSync != nil {
+					last = s.LastSync.Format("2006-01-02 15:04:05Z07:00")
+				}
+				if !s.Connected {
+					last = "not connected"
+				}
+				fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\n", s.Slug, s.Items, s.Messages, s.Reports, s.Pending, s.Failed, s.ExpiredUnexported, last, printable(s.LastError, 80))
+			}
+			return w.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) syncCommand() *cobra.Command {
+	var wait bool
+	cmd := &cobra.Command{
+		Use:   "sync <slug> [--wait]",
+		Short: "Sync a tenant's quarantine now; --wait works the jobs here and shows progress until done",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := a.store(ctx)
+			if err != nil {
+				return err
+			}
+			t, err := st.Tenant(ctx, args[0])
+			if err != nil {
+				return fmt.Errorf("tenant %q: %w", args[0], err)
+			}
+			if t.Connection == nil {
+				return fmt.Errorf("tenant %s is not connected (run qtriage tenant connect %s)", t.Slug, t.Slug)
+			}
+			p, _, err := a.pipeline(ctx, false)
+			if err != nil {
+				return err
+			}
+			started := a.now().UTC()
+			if err := p.SyncNow(ctx, t.ID); err != nil {
+				return err
+			}
+			if !wait {
+				_, err := fmt.Fprintf(a.stdout, "sync of %s queued; a running serve or worker process will do it\n", t.Slug)
+				return err
+			}
+			if err := p.Start(ctx); err != nil {
+				return err
+			}
+			defer func() {
+				stopCtx, cancel := contextWithoutCancel(ctx, 30*time.Second)
+				defer cancel()
+				_ = p.Stop(stopCtx)
+			}()
+			return a.waitForSync(ctx, st, t, started)
+		},
+	}
+	cmd.Flags().BoolVar(&wait, "wait", false, "work the sync here and wait until every item is exported and analysed")
+	return cmd
+}
+
+// waitForSync prints progress lines until the sync started after started has
+// finished and nothing is left to export or analyse.
+func (a *app) waitForSync(ctx context.Context, st store.Store, t store.Tenant, started time.Time) error {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	begin := time.Now()
+	last := ""
+	for {
+		s, err := statusOf(ctx, st, t)
+		if err != nil {
+			return err
+		}
+		state, err := st.SyncState(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		line := fmt.Sprintf("%s: %d items listed, %d exported (%d messages), %d analysed, %d waiting, %d failed",
+			t.Slug, s.Items, s.Items-s.Pending-s.Failed-s.ExpiredUnexported, s.Messages, s.Reports, s.Pending, s.Failed)
+		if line != last {
+			rate := float64(s.Reports) / time.Since(begin).Seconds()
+			fmt.Fprintf(a.stdout, "%s (%.1f analysed/s)\n", line, rate)
+			last = line
+		}
+		if state.LastError != "" && state.LastStartedAt != nil && !state.LastStartedAt.Before(started) {
+			return errors.New("sync failed: " + state.LastError)
+		}
+		if state.LastFinishedAt != nil && !state.LastFinishedAt.Before(started) && s.Pending == 0 && s.Reports >= s.Messages {
+			_, err := fmt.Fprintf(a.stdout, "sync of %s done in %s\n", t.Slug, time.Since(begin).Round(time.Millisecond))
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+func (a *app) reanalyzeCommand() *cobra.Command {
+	var slug string
+	var outdated bool
+	cmd := &cobra.Command{
+		Use:   "reanalyze [--tenant slug] [--outdated]",
+		Short: "Queue analysis of stored messages again (--outdated: only those an older analyzer judged)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, err := a.store(ctx)
+			if err != nil {
+				return err
+			}
+			tenants, err := st.Tenants(ctx)
+			if err != nil {
+				return err
+			}
+			p, _, err := a.pipeline(ctx, false)
+			if err != nil {
+				return err
+			}
+			total := 0
+			for _, t := range tenants {
+				if slug != "" && t.Slug != slug {
+					continue
+				}
+				n, err := p.Reanalyze(ctx, t.ID, outdated)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "%s: %d messages queued for analysis\n", t.Slug, n)
+				total += n
+			}
+			if slug != "" && total == 0 {
+				if _, err := st.Tenant(ctx, slug); err != nil {
+					return fmt.Errorf("tenant %q: %w", slug, err)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&slug, "tenant", "", "only this tenant")
+	cmd.Flags().BoolVar(&outdated, "outdated", false, "only messages whose report an older analyzer version made")
+	return cmd
+}
