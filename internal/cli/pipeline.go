@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/qtriage/qtriage/internal/analysis"
@@ -15,7 +16,7 @@ import (
 
 // pipeline builds the sync pipeline on this process's store: the tenant's
 // Exchange Online through entra and exchange, the analysis engine, River.
-func (a *app) pipeline(ctx context.Context, schedule bool) (*ingest.Service, *ingest.M365, error) {
+func (a *app) pipeline(ctx context.Context, schedule bool, reg prometheus.Registerer) (*ingest.Service, *ingest.M365, error) {
 	svc, err := a.tenants(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -29,7 +30,7 @@ func (a *app) pipeline(ctx context.Context, schedule bool) (*ingest.Service, *in
 	conn := &ingest.M365{Tenants: svc, Log: log}
 	p, err := ingest.New(ctx, ingest.Options{
 		Store: svc.Store, DB: cfg.DB, Connector: conn, Analyzer: ingest.Engine{Engine: engine}, Diagnose: conn.Diagnose,
-		Log: log, Now: a.now, Interval: cfg.Interval(), Workers: cfg.Workers, Schedule: schedule,
+		Log: log, Now: a.now, Interval: cfg.Interval(), Workers: cfg.Workers, Schedule: schedule, Registerer: reg,
 	})
 	return p, conn, err
 }
@@ -42,7 +43,7 @@ func (a *app) workerCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			p, _, err := a.pipeline(ctx, false)
+			p, _, err := a.pipeline(ctx, false, nil)
 			if err != nil {
 				return err
 			}
@@ -153,7 +154,7 @@ func (a *app) syncCommand() *cobra.Command {
 			if t.Connection == nil {
 				return fmt.Errorf("tenant %s is not connected (run qtriage tenant connect %s)", t.Slug, t.Slug)
 			}
-			p, _, err := a.pipeline(ctx, false)
+			p, _, err := a.pipeline(ctx, false, nil)
 			if err != nil {
 				return err
 			}
@@ -235,7 +236,7 @@ func (a *app) reanalyzeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, _, err := a.pipeline(ctx, false)
+			p, _, err := a.pipeline(ctx, false, nil)
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/qtriage/qtriage/internal/ingest"
@@ -43,7 +44,9 @@ func (a *app) serve(ctx context.Context, ln net.Listener, started func(ctx conte
 	if _, err := svc.WarnExpiring(ctx); err != nil {
 		return err
 	}
-	pipe, conn, err := a.pipeline(ctx, true)
+	// One registry: /metrics shows the server's and the pipeline's metrics.
+	reg := prometheus.NewRegistry()
+	pipe, conn, err := a.pipeline(ctx, true, reg)
 	if err != nil {
 		return err
 	}
@@ -57,7 +60,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener, started func(ctx conte
 			log.Warn("stopping the job workers", "err", err)
 		}
 	}()
-	h, err := web.New(web.Options{Store: svc.Store, Tenants: svc, Actions: conn, Log: log, PublicHost: cfg.PublicHost, Now: a.now})
+	h, err := web.New(web.Options{Store: svc.Store, Tenants: svc, Actions: conn, Registry: reg, Log: log, PublicHost: cfg.PublicHost, Now: a.now})
 	if err != nil {
 		return err
 	}

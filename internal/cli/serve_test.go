@@ -85,6 +85,19 @@ func TestServe(t *testing.T) {
 			t.Fatalf("GET tenant: %d %s", resp.StatusCode, body)
 		}
 
+		// One /metrics for the server and the pipeline.
+		resp, err = http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, want := range []string{"qtriage_http_requests_total", "qtriage_ingest_export_duration_seconds_count", "go_goroutines"} {
+			if !strings.Contains(string(metrics), want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
+		}
+
 		cancel()
 		select {
 		case code := <-done:

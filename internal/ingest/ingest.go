@@ -111,10 +111,11 @@ type Options struct {
 	// among several processes anyway.
 	Schedule bool
 	// ID names this process in the job queue: River records it in each
-	// job's attempted_by. It must differ between processes running at the
-	// same time; default "hostname-pid". Jobs a dead process of this machine
-	// left running are made available again (see reapOrphans), which
-	// needs the default form.
+	// job's attempted_by. It must differ between pipelines running at the
+	// same time on one database (two in one process need their own);
+	// default "hostname-pid". Jobs a dead process of this machine left
+	// running are made available again (see reapOrphans), which needs the
+	// default form.
 	ID string
 	// Registerer receives the pipeline's Prometheus metrics (nil: none).
 	Registerer prometheus.Registerer

@@ -37,7 +37,23 @@ func openQueue(ctx context.Context, st store.Store, dbURL string, cfg *river.Con
 		if err != nil {
 			return nil, nil, fmt.Errorf("ingest: job queue: %w", err)
 		}
+		// Several processes starting at once on a fresh database would
+		// race in River's migrations; an advisory lock (per schema) makes
+		// them take turns.
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			pool.Close()
+			return nil, nil, fmt.Errorf("ingest: job queue: %w", err)
+		}
+		const lock = `SELECT pg_advisory_lock(hashtext('qtriage-river-migrate:' || current_schema()))`
+		if _, err := conn.Exec(ctx, lock); err != nil {
+			conn.Release()
+			pool.Close()
+			return nil, nil, fmt.Errorf("ingest: job queue: %w", err)
+		}
 		q, err := newQueue(ctx, riverpgxv5.New(pool), cfg)
+		_, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('qtriage-river-migrate:' || current_schema()))`)
+		conn.Release()
 		if err != nil {
 			pool.Close()
 			return nil, nil, err

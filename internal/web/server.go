@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -37,6 +38,10 @@ type Options struct {
 	// Actions releases and deletes at Microsoft; without it the console
 	// offers no action.
 	Actions Actions
+	// Registry is where /metrics reads from and the server registers its
+	// own metrics; the pipeline registers into the same one. A new registry
+	// when nil.
+	Registry *prometheus.Registry
 }
 
 // Server is the HTTP handler of qtriage.
@@ -83,8 +88,16 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := o.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	if err := reg.Register(collectors.NewGoCollector()); err != nil {
+		return nil, fmt.Errorf("web: metrics: %w", err)
+	}
+	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
+		return nil, fmt.Errorf("web: metrics: %w", err)
+	}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "qtriage_http_requests_total", Help: "HTTP requests by route pattern and status code.",
 	}, []string{"route", "code"})
@@ -92,7 +105,11 @@ func New(o Options) (*Server, error) {
 		Name: "qtriage_http_request_duration_seconds", Help: "HTTP request duration by route pattern.",
 		Buckets: prometheus.DefBuckets,
 	}, []string{"route"})
-	reg.MustRegister(s.requests, s.duration)
+	for _, c := range []prometheus.Collector{s.requests, s.duration} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("web: metrics: %w", err)
+		}
+	}
 
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
