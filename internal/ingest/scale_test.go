@@ -26,12 +26,19 @@ func TestScaleOut(t *testing.T) {
 	in := newInstallation(t, dbURL, mails, m365sim.Faults{Latency: m365sim.Duration(20 * time.Millisecond), ConcurrencyLimit: 9})
 	env := in.env()
 
-	// All three start at once on the fresh database: the migrations take
-	// turns under their advisory locks.
+	// serve first, until it has queued the first sync, so that the workers
+	// join a run in progress (started together on a loaded machine, one
+	// could find the work done before it starts); the two workers start
+	// together, their migrations taking turns under the advisory locks.
 	srv := startChild(t, "serve", bin, env, "serve", "--listen", "127.0.0.1:0")
+	db, _ := store.WriterDB(in.st)
+	waitUntil(t, "serve to queue the first sync", 30*time.Second, func() bool {
+		var n int
+		err := db.QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'qtriage.sync'`).Scan(&n)
+		return err == nil && n > 0
+	}, srv)
 	w1 := startChild(t, "worker 1", bin, env, "worker")
 	w2 := startChild(t, "worker 2", bin, env, "worker")
-	db, _ := store.WriterDB(in.st)
 
 	id1 := riverID(t, w1)
 	waitUntil(t, "worker 1 to complete exports", 60*time.Second, func() bool {
