@@ -60,7 +60,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener, started func(ctx conte
 			log.Warn("stopping the job workers", "err", err)
 		}
 	}()
-	h, err := web.New(web.Options{Store: svc.Store, Tenants: svc, Actions: conn, Registry: reg, Log: log, PublicHost: cfg.PublicHost, Now: a.now})
+	h, err := web.New(web.Options{Store: svc.Store, Tenants: svc, Actions: conn, Tester: conn, Registry: reg, Log: log, PublicHost: cfg.PublicHost, Now: a.now})
 	if err != nil {
 		return err
 	}

@@ -95,17 +95,24 @@ func (m *M365) Connect(ctx context.Context, t store.Tenant) (Source, error) {
 // Diagnose runs the connection test and returns its JSON, recorded when a
 // tenant's sync stops for a broken setup.
 func (m *M365) Diagnose(ctx context.Context, t store.Tenant) []byte {
+	b, _ := m.Test(ctx, t)
+	return b
+}
+
+// Test runs the connection test: its report as JSON, and whether no step
+// failed (the console's "Test connection").
+func (m *M365) Test(ctx context.Context, t store.Tenant) ([]byte, bool) {
 	cfg := setupcheck.Config{Log: m.Log}
 	if m.HTTPClient != nil {
 		cfg.Entra = func(c *entra.Config) { c.HTTPClient = m.HTTPClient }
 	}
 	rep, err := setupcheck.ForTenant(ctx, m.Tenants, t.Slug, cfg)
 	if err != nil {
-		b, _ := json.Marshal(map[string]string{"error": err.Error()})
-		return b
+		b, _ := json.Marshal(map[string]any{"ok": false, "error": err.Error()})
+		return b, false
 	}
 	b, _ := json.Marshal(rep)
-	return b
+	return b, rep.OK
 }
 
 type m365Source struct{ c *exchange.Client }

@@ -115,8 +115,9 @@ type APIToken struct {
 // Methods that change several rows do so in one transaction: on error
 // nothing is written.
 type Store interface {
-	Accounts   // users, tenant roles and sessions of the web console (accounts.go)
-	Quarantine // quarantine items, raw messages, reports, sync state (quarantine.go)
+	Accounts        // users, tenant roles and sessions of the web console (accounts.go)
+	Quarantine      // quarantine items, raw messages, reports, sync state (quarantine.go)
+	ConnectionTests // the last connection test per tenant (conntest.go)
 
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string

@@ -112,13 +112,13 @@ func newLiveConsole(t *testing.T, dbURL string) *liveConsole {
 	hash, _ := web.HashPassword(testPassword)
 	fab, _ := st.Tenant(ctx, "fabrikam")
 	for name, roles := range map[string]map[string]store.Role{
-		"ana": {ten.ID: store.RoleAnalyst}, "vic": {ten.ID: store.RoleViewer}, "fay": {fab.ID: store.RoleAdmin},
+		"ana": {ten.ID: store.RoleAnalyst}, "vic": {ten.ID: store.RoleViewer}, "fay": {fab.ID: store.RoleAdmin}, "adm": {ten.ID: store.RoleAdmin},
 	} {
 		if err := st.CreateUser(ctx, store.User{ID: uuid.NewString(), Username: name, PasswordHash: hash, CreatedAt: time.Now(), Roles: roles}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	h, err := web.New(web.Options{Store: st, Tenants: svc, Actions: conn})
+	h, err := web.New(web.Options{Store: st, Tenants: svc, Actions: conn, Tester: conn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,4 +300,40 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestConsoleConnectionTest runs the connection test from the console
+// against the emulator: every step passes for the connected tenant, the
+// first one fails for a tenant with no connection, and the result is kept.
+func TestConsoleConnectionTest(t *testing.T) {
+	t.Parallel()
+	lc := newLiveConsole(t, storetest.SQLiteURL(t))
+	b := newBrowser(t, lc.url)
+	b.login("adm", testPassword)
+	if resp, _ := b.post("/t/contoso/settings/integrations/m365/test", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("test connection: %d", resp.StatusCode)
+	}
+	_, body := b.get("/t/contoso/settings/integrations/m365")
+	if !strings.Contains(body, "every step passed") || strings.Count(body, `class="st-ok"`) < 5 {
+		t.Fatalf("connection test result not shown:\n%s", body[strings.Index(body, `id="test"`):])
+	}
+	ct, err := lc.st.LastConnectionTest(context.Background(), lc.ten.ID)
+	if err != nil || !ct.OK {
+		t.Fatalf("stored result: %+v %v", ct, err)
+	}
+	// An analyst may not run it; another tenant's admin gets 404.
+	a := newBrowser(t, lc.url)
+	a.login("ana", testPassword)
+	if resp, _ := a.post("/t/contoso/settings/integrations/m365/test", url.Values{}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("analyst: %d", resp.StatusCode)
+	}
+	f := newBrowser(t, lc.url)
+	f.login("fay", testPassword)
+	if resp, _ := f.post("/t/fabrikam/settings/integrations/m365/test", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("fabrikam test: %d", resp.StatusCode)
+	}
+	_, body = f.get("/t/fabrikam/settings/integrations/m365")
+	if !strings.Contains(body, "a step failed") || !strings.Contains(body, `class="st-failed"`) {
+		t.Fatalf("unconnected tenant: failure not shown")
+	}
 }

@@ -38,6 +38,9 @@ type Options struct {
 	// Actions releases and deletes at Microsoft; without it the console
 	// offers no action.
 	Actions Actions
+	// Tester runs the connection test (the "Test connection" button);
+	// without it the button is not offered.
+	Tester Tester
 	// Registry is where /metrics reads from and the server registers its
 	// own metrics; the pipeline registers into the same one. A new registry
 	// when nil.
@@ -53,6 +56,7 @@ type Server struct {
 	mux        *http.ServeMux
 	tenants    *tenant.Service
 	actions    Actions
+	tester     Tester
 
 	pages     map[string]*template.Template
 	throttle  *throttle
@@ -78,7 +82,7 @@ func New(o Options) (*Server, error) {
 	if o.PublicHost == "" {
 		o.PublicHost = "qtriage.local"
 	}
-	s := &Server{st: o.Store, log: o.Log, publicHost: o.PublicHost, now: o.Now, mux: http.NewServeMux(), tenants: o.Tenants, actions: o.Actions,
+	s := &Server{st: o.Store, log: o.Log, publicHost: o.PublicHost, now: o.Now, mux: http.NewServeMux(), tenants: o.Tenants, actions: o.Actions, tester: o.Tester,
 		throttle: newThrottle(5, 15*time.Minute), csrf: http.NewCrossOriginProtection()}
 	var err error
 	if s.pages, err = parseTemplates(); err != nil {
@@ -145,6 +149,7 @@ func New(o Options) (*Server, error) {
 	s.mux.Handle("GET /t/{slug}/settings/integrations", s.ui(s.integrations))
 	s.mux.Handle("GET /t/{slug}/settings/integrations/m365", s.ui(s.m365Page))
 	s.mux.Handle("POST /t/{slug}/settings/integrations/m365/connection", s.ui(s.saveConnection))
+	s.mux.Handle("POST /t/{slug}/settings/integrations/m365/test", s.ui(s.testConnection))
 	s.mux.Handle("POST /t/{slug}/settings/integrations/m365/certificates/rotate", s.ui(s.rotateCertificate))
 	s.mux.Handle("POST /t/{slug}/settings/integrations/m365/certificates/{id}/activate", s.ui(s.activateCertificate))
 	s.mux.Handle("GET /t/{slug}/certificate.crt", s.ui(s.uiDownload(keyring.FormatPEM)))

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -11,6 +13,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/qtriage/qtriage/internal/keyring"
 	"github.com/qtriage/qtriage/internal/store"
@@ -271,6 +274,14 @@ type m365Data struct {
 	FormErrors       []string
 	Clouds           []store.Cloud
 	Guide            []guideStep
+	CanTest          bool
+	LastTest         *connectionTestView
+}
+
+// connectionTestView is the last connection test as the page shows it.
+type connectionTestView struct {
+	At     time.Time
+	Report diagnosis
 }
 
 func (s *Server) m365Page(w http.ResponseWriter, r *http.Request) error {
@@ -314,6 +325,15 @@ func (s *Server) renderM365(w http.ResponseWriter, r *http.Request, status int, 
 		d.Form.Cloud = string(store.CloudPublic)
 	}
 	d.Guide = setupGuide(t, d.Active, d.FileCRT)
+	d.CanTest = d.CanAdmin && s.tester != nil
+	if ct, err := s.st.LastConnectionTest(r.Context(), t.ID); err == nil {
+		v := &connectionTestView{At: ct.TestedAt}
+		if json.Unmarshal(ct.JSON, &v.Report) == nil {
+			d.LastTest = v
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	return s.render(w, r, status, "m365", page{Title: "Microsoft 365", Tenant: &t, Data: d})
 }
 
@@ -342,6 +362,33 @@ func (s *Server) saveConnection(w http.ResponseWriter, r *http.Request) error {
 	u, _ := currentUser(r)
 	s.log.Info("tenant connection saved in the console", "request_id", requestID(r.Context()), "tenant", t.Slug, "user", u.Username)
 	http.Redirect(w, r, "/t/"+t.Slug+"/settings/integrations/m365?flash=connection-saved", http.StatusSeeOther)
+	return nil
+}
+
+// Tester runs a tenant's connection test and returns its report as JSON
+// (setupcheck's form) and whether every step passed.
+type Tester interface {
+	Test(ctx context.Context, t store.Tenant) (report []byte, ok bool)
+}
+
+// testConnection runs the connection test, keeps the result and shows it.
+func (s *Server) testConnection(w http.ResponseWriter, r *http.Request) error {
+	t, _, err := s.uiTenant(r, store.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if s.tester == nil {
+		return errForbidden
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Minute)
+	defer cancel()
+	report, ok := s.tester.Test(ctx, t)
+	if err := s.st.PutConnectionTest(r.Context(), store.ConnectionTest{TenantID: t.ID, TestedAt: s.now().UTC(), OK: ok, JSON: report}); err != nil {
+		return err
+	}
+	u, _ := currentUser(r)
+	s.log.Info("connection test", "request_id", requestID(r.Context()), "tenant", t.Slug, "ok", ok, "user", u.Username)
+	http.Redirect(w, r, "/t/"+t.Slug+"/settings/integrations/m365#test", http.StatusSeeOther)
 	return nil
 }
 

@@ -82,3 +82,17 @@ func testAccounts(t *testing.T, ctx context.Context, s store.Store) {
 		t.Fatalf("set password of unknown user: %v", err)
 	}
 }
+
+func testConnectionTests(t *testing.T, ctx context.Context, s store.Store) {
+	alpha, _ := createTenant(t, ctx, s, "alpha", at(0))
+	if _, err := s.LastConnectionTest(ctx, alpha.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("no test yet: %v", err)
+	}
+	mustNotFail(t, "put", s.PutConnectionTest(ctx, store.ConnectionTest{TenantID: alpha.ID, TestedAt: at(1), OK: false, JSON: []byte(`{"ok":false}`)}))
+	mustNotFail(t, "replace", s.PutConnectionTest(ctx, store.ConnectionTest{TenantID: alpha.ID, TestedAt: at(2), OK: true, JSON: []byte(`{"ok":true}`)}))
+	c, err := s.LastConnectionTest(ctx, alpha.ID)
+	mustNotFail(t, "get", err)
+	if !c.OK || !c.TestedAt.Equal(at(2)) || string(c.JSON) != `{"ok":true}` {
+		t.Fatalf("last test: %+v", c)
+	}
+}

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"tokens/create and find", testTokens},
 		{"tokens/errors", testTokenErrors},
 		{"accounts/users, roles and sessions", testAccounts},
+		{"connection tests/last result", testConnectionTests},
 		{"quarantine/items, messages, reports", testQuarantine},
 		{"quarantine/list, filter and count", testItems},
 		{"audit/append and list", testAudit},
