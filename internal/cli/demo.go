@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -106,9 +107,9 @@ func (a *app) demoCommand() *cobra.Command {
 				}
 				progress := a.stdout
 				if asJSON {
-					progress = nil
+					progress = io.Discard // stdout carries the one JSON line
 				}
-				if err := a.waitForSyncQuiet(ctx, svc.Store, t, started, progress); err != nil {
+				if err := a.waitForSync(ctx, svc.Store, t, started, progress); err != nil {
 					return err
 				}
 				if asJSON {
@@ -128,20 +129,6 @@ func (a *app) demoCommand() *cobra.Command {
 	cmd.Flags().DurationVar(&arrival, "arrival", time.Minute, "how often new demo mail arrives")
 	return cmd
 }
-
-// waitForSyncQuiet is waitForSync writing progress to w, or nowhere.
-func (a *app) waitForSyncQuiet(ctx context.Context, st store.Store, t store.Tenant, started time.Time, w interface{ Write([]byte) (int, error) }) error {
-	saved := a.stdout
-	if w == nil {
-		a.stdout = discard{}
-	}
-	defer func() { a.stdout = saved }()
-	return a.waitForSync(ctx, st, t, started)
-}
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // demoSetup creates the demo tenant, performs the customer's setup in the
 // emulator with its certificate, connects the two and seeds the quarantine

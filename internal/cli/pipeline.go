@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -174,16 +175,16 @@ func (a *app) syncCommand() *cobra.Command {
 				defer cancel()
 				_ = p.Stop(stopCtx)
 			}()
-			return a.waitForSync(ctx, st, t, started)
+			return a.waitForSync(ctx, st, t, started, a.stdout)
 		},
 	}
 	cmd.Flags().BoolVar(&wait, "wait", false, "work the sync here and wait until every item is exported and analysed")
 	return cmd
 }
 
-// waitForSync prints progress lines until the sync started after started has
-// finished and nothing is left to export or analyse.
-func (a *app) waitForSync(ctx context.Context, st store.Store, t store.Tenant, started time.Time) error {
+// waitForSync writes progress lines to w until the sync started after
+// started has finished and nothing is left to export or analyse.
+func (a *app) waitForSync(ctx context.Context, st store.Store, t store.Tenant, started time.Time, w io.Writer) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	begin := time.Now()
@@ -201,14 +202,14 @@ func (a *app) waitForSync(ctx context.Context, st store.Store, t store.Tenant, s
 			t.Slug, s.Items, s.Items-s.Pending-s.Failed-s.ExpiredUnexported, s.Messages, s.Reports, s.Pending, s.Failed)
 		if line != last {
 			rate := float64(s.Reports) / time.Since(begin).Seconds()
-			fmt.Fprintf(a.stdout, "%s (%.1f analysed/s)\n", line, rate)
+			fmt.Fprintf(w, "%s (%.1f analysed/s)\n", line, rate)
 			last = line
 		}
 		if state.LastError != "" && state.LastStartedAt != nil && !state.LastStartedAt.Before(started) {
 			return errors.New("sync failed: " + state.LastError)
 		}
 		if state.LastFinishedAt != nil && !state.LastFinishedAt.Before(started) && s.Pending == 0 && s.Reports >= s.Messages {
-			_, err := fmt.Fprintf(a.stdout, "sync of %s done in %s\n", t.Slug, time.Since(begin).Round(time.Millisecond))
+			_, err := fmt.Fprintf(w, "sync of %s done in %s\n", t.Slug, time.Since(begin).Round(time.Millisecond))
 			return err
 		}
 		select {
