@@ -33,13 +33,9 @@ func printCertLines(w io.Writer, c tenant.CertInfo) {
 
 // certificate finds a tenant's certificate: the given id, else the active one.
 func (a *app) certificate(cmd *cobra.Command, slug, id string) (store.Certificate, error) {
-	st, err := a.store(cmd.Context())
+	st, t, err := a.tenant(cmd.Context(), slug)
 	if err != nil {
 		return store.Certificate{}, err
-	}
-	t, err := st.Tenant(cmd.Context(), slug)
-	if err != nil {
-		return store.Certificate{}, fmt.Errorf("tenant %q: %w", slug, err)
 	}
 	if id == "" {
 		return st.ActiveCertificate(cmd.Context(), t.ID)
@@ -89,13 +85,9 @@ func (a *app) certListCommand() *cobra.Command {
 		Short: "List the tenant's certificates, newest first",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.store(cmd.Context())
+			st, t, err := a.tenant(cmd.Context(), args[0])
 			if err != nil {
 				return err
-			}
-			t, err := st.Tenant(cmd.Context(), args[0])
-			if err != nil {
-				return fmt.Errorf("tenant %q: %w", args[0], err)
 			}
 			certs, err := st.Certificates(cmd.Context(), t.ID)
 			if err != nil {

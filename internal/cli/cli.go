@@ -281,3 +281,16 @@ func (a *app) close() {
 		a.st.Close()
 	}
 }
+
+// tenant opens the store and finds the tenant with that slug.
+func (a *app) tenant(ctx context.Context, slug string) (store.Store, store.Tenant, error) {
+	st, err := a.store(ctx)
+	if err != nil {
+		return nil, store.Tenant{}, err
+	}
+	t, err := st.Tenant(ctx, slug)
+	if err != nil {
+		return nil, store.Tenant{}, fmt.Errorf("tenant %q: %w", slug, err)
+	}
+	return st, t, nil
+}

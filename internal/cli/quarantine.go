@@ -344,13 +344,9 @@ func (a *app) quarantineAuditCommand() *cobra.Command {
 		Short: "Show the tenant's audit log of releases and deletes, newest first",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.store(cmd.Context())
+			st, t, err := a.tenant(cmd.Context(), args[0])
 			if err != nil {
 				return err
-			}
-			t, err := st.Tenant(cmd.Context(), args[0])
-			if err != nil {
-				return fmt.Errorf("tenant %q: %w", args[0], err)
 			}
 			evs, err := st.AuditEvents(cmd.Context(), t.ID, limit)
 			if err != nil {

@@ -103,13 +103,9 @@ func (a *app) tenantShowCommand() *cobra.Command {
 		Short: "Show a tenant, its connection and its active certificate",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.store(cmd.Context())
+			st, t, err := a.tenant(cmd.Context(), args[0])
 			if err != nil {
 				return err
-			}
-			t, err := st.Tenant(cmd.Context(), args[0])
-			if err != nil {
-				return fmt.Errorf("tenant %q: %w", args[0], err)
 			}
 			c, err := st.ActiveCertificate(cmd.Context(), t.ID)
 			if err != nil {
