@@ -2,14 +2,22 @@ package web_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/klauspost/compress/zstd"
 
+	"github.com/qtriage/qtriage/internal/store"
 	"github.com/qtriage/qtriage/internal/store/storetest"
 )
 
@@ -27,6 +35,32 @@ func chromium(t *testing.T) string {
 	}
 	t.Skip("Chromium not installed (apt-get install chromium); make test installs it")
 	return ""
+}
+
+// screenshot saves a full-page PNG for a reviewer to look at: under
+// $QTRIAGE_SCREENSHOTS, or a directory of the system's temp dir that the
+// test does not remove; the path is logged.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("QTRIAGE_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "qtriage-screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
 }
 
 func newTab(t *testing.T) context.Context {
@@ -88,6 +122,7 @@ func TestBrowserConnectTenant(t *testing.T) {
 		chromedp.Click(css(`ul.integrations a.button`)),
 		chromedp.WaitVisible(css(`#thumbprint`)),
 	)
+	screenshot(t, ctx, "integration")
 	if body := text(`main`); !strings.Contains(body, "SHA-1 thumbprint") || !strings.Contains(body, "alpha.qtriage.example.test.crt") {
 		t.Fatalf("configure page lacks the certificate:\n%s", body)
 	}
@@ -124,16 +159,30 @@ func TestBrowserTriage(t *testing.T) {
 		chromedp.SendKeys(css(`input[name=password]`), testPassword),
 		chromedp.Submit(css(`input[name=password]`)),
 		chromedp.WaitVisible(css(`svg.trend`)),
-		chromedp.Navigate(lc.url+"/t/contoso/quarantine"),
-		chromedp.SetValue(css(`select[name=verdict]`), "malicious"),
-		chromedp.Submit(css(`select[name=verdict]`)),
-		chromedp.WaitVisible(css(`tr.verdict-malicious a`)),
-		chromedp.Click(css(`tr.verdict-malicious a`)),
-		chromedp.WaitVisible(css(`.badge.big`)),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
+	screenshot(t, ctx, "dashboard")
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(lc.url+"/t/contoso/quarantine"),
+		chromedp.SetValue(css(`select[name=verdict]`), "malicious"),
+		chromedp.Submit(css(`select[name=verdict]`)),
+		chromedp.WaitVisible(css(`tr.verdict-malicious a`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "quarantine")
+	err = chromedp.Do(ctx,
+		chromedp.Click(css(`tr.verdict-malicious a`)),
+		chromedp.WaitVisible(css(`.badge.big`)),
+		chromedp.Sleep(time.Second), // the preview frame
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "message")
 	verdict, err := chromedp.Run(ctx, chromedp.Text(css(`.badge.big`)))
 	if err != nil {
 		t.Fatal(err)
@@ -144,5 +193,73 @@ func TestBrowserTriage(t *testing.T) {
 	}
 	if verdict != "malicious" || len(summary) < 20 {
 		t.Fatalf("verdict %q, summary %q", verdict, summary)
+	}
+}
+
+// TestBrowserHostileHTML opens a message built to attack the analyst's
+// browser: no script of it runs (the global it would set stays unset) and
+// the remote image's host receives no request.
+func TestBrowserHostileHTML(t *testing.T) {
+	t.Parallel()
+	ctx := newTab(t)
+	var hits atomic.Int32
+	remote := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer remote.Close()
+	lc := newLiveConsole(t, storetest.SQLiteURL(t))
+
+	raw := "From: Attacker <a@evil.example>\r\nTo: ana@contoso.example\r\nSubject: hostile\r\nMessage-ID: <hostile@evil.example>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" +
+		`<html><body><script>window.pwned = 1</script>` +
+		`<img src="` + remote.URL + `/pixel.gif" onerror="window.pwned = 2">` +
+		`<a href="javascript:window.pwned=3">click</a>` +
+		`<form action="` + remote.URL + `/steal"><input name="p" value="x"><button>Go</button></form>` +
+		`<div style="background:url(` + remote.URL + `/bg.png)">styled</div>` +
+		`<iframe src="` + remote.URL + `/frame"></iframe><p>Please review.</p></body></html>`
+	sum := sha256.Sum256([]byte(raw))
+	enc, _ := zstd.NewWriter(nil)
+	now := time.Now().UTC()
+	ctxb := context.Background()
+	if _, err := lc.st.UpsertItems(ctxb, []store.QuarantineItem{{TenantID: lc.ten.ID, Identity: `hostile\1`, ReceivedAt: now, ExpiresAt: now.Add(time.Hour),
+		Type: "Phish", Sender: "a@evil.example", Recipients: []string{"ana@contoso.example"}, Subject: "hostile", ReleaseStatus: "NotReleased", LastSeenAt: now}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lc.st.StoreMessage(ctxb, store.Message{TenantID: lc.ten.ID, SHA256: sum[:], Size: int64(len(raw)), RawZstd: enc.EncodeAll([]byte(raw), nil), StoredAt: now}, `hostile\1`); err != nil {
+		t.Fatal(err)
+	}
+
+	type css = chromedp.CSS
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(lc.url+"/login"),
+		chromedp.SendKeys(css(`input[name=username]`), "ana"),
+		chromedp.SendKeys(css(`input[name=password]`), testPassword),
+		chromedp.Submit(css(`input[name=password]`)),
+		chromedp.WaitVisible(css(`svg.trend`)),
+		chromedp.Navigate(lc.url+"/t/contoso/quarantine/item?id="+url.QueryEscape(`hostile\1`)),
+		chromedp.WaitVisible(css(`iframe.preview`)),
+		chromedp.Sleep(1500*time.Millisecond), // let the preview load
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pwned, err := chromedp.Run(ctx, chromedp.Evaluate[any](`window.pwned`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pwned != nil {
+		t.Fatalf("a script of the message ran in the page: window.pwned = %v", pwned)
+	}
+	// The preview page on its own, outside the iframe, is just as inert.
+	if err := chromedp.Do(ctx, chromedp.Navigate(lc.url+"/t/contoso/quarantine/preview?id="+url.QueryEscape(`hostile\1`)), chromedp.Sleep(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if pwned, _ := chromedp.Run(ctx, chromedp.Evaluate[any](`window.pwned`)); pwned != nil {
+		t.Fatalf("a script ran in the preview: window.pwned = %v", pwned)
+	}
+	text, _ := chromedp.Run(ctx, chromedp.Text(css(`body`)))
+	if !strings.Contains(text, "Please review.") {
+		t.Fatalf("the preview lost the message's text: %q", text)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("the remote host received %d requests", n)
 	}
 }
