@@ -337,3 +337,34 @@ func TestConsoleConnectionTest(t *testing.T) {
 		t.Fatalf("unconnected tenant: failure not shown")
 	}
 }
+
+// TestConsoleShortcuts: the tenant-less routes lead to the user's tenant.
+func TestConsoleShortcuts(t *testing.T) {
+	t.Parallel()
+	lc := newLiveConsole(t, storetest.SQLiteURL(t))
+	rows, _ := lc.st.Items(context.Background(), store.ItemFilter{TenantID: lc.ten.ID, Limit: 1})
+	id := rows[0].Identity
+	b := newBrowser(t, lc.url)
+	b.login("ana", testPassword)
+	for path, want := range map[string]string{
+		"/quarantine?verdict=malicious":     "/t/contoso/quarantine?verdict=malicious",
+		"/settings/integrations":            "/t/contoso/settings/integrations",
+		"/audit":                            "/t/contoso/audit",
+		"/quarantine/" + url.PathEscape(id): "/t/contoso/quarantine/item?id=" + url.QueryEscape(id),
+		"/":                                 "/t/contoso/",
+	} {
+		resp, _ := b.get(path)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
+			t.Errorf("%s: %d → %q, want %q", path, resp.StatusCode, resp.Header.Get("Location"), want)
+		}
+	}
+	f := newBrowser(t, lc.url)
+	f.login("fay", testPassword)
+	if resp, _ := f.get("/quarantine/" + url.PathEscape(id)); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("another tenant's message: %d", resp.StatusCode)
+	}
+	anon := newBrowser(t, lc.url)
+	if resp, _ := anon.get("/quarantine"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Fatalf("anonymous: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
