@@ -214,10 +214,19 @@ func (s *Server) quarantineAction(w http.ResponseWriter, r *http.Request) error 
 	case action != "release" && action != "delete":
 		return &apiError{http.StatusBadRequest, "invalid", "unknown action"}
 	}
+	items := make([]store.QuarantineItem, 0, len(ids))
 	for _, id := range ids {
-		if _, err := s.st.Item(r.Context(), t.ID, id); err != nil {
+		it, err := s.st.Item(r.Context(), t.ID, id)
+		if err != nil {
 			return err // another tenant's identity is simply not found
 		}
+		items = append(items, it)
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		// First say exactly what will happen; the confirmation posts again.
+		return s.render(w, r, http.StatusOK, "confirm", page{Title: "Confirm", Tenant: &t, Data: map[string]any{
+			"Action": action, "Items": items, "FalsePositive": r.PostFormValue("report_false_positive") == "on", "Back": r.PostFormValue("back"),
+		}})
 	}
 	u, _ := currentUser(r)
 	opts := map[string]string{}

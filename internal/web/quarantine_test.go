@@ -193,11 +193,19 @@ func TestConsoleQuarantine(t *testing.T) {
 		if len(benign) == 0 {
 			t.Fatal("no benign message in the demo set")
 		}
-		resp, _ = b.post("/t/contoso/quarantine/actions", url.Values{"id": {benign[0].Identity}, "action": {"release"}, "report_false_positive": {"on"}})
+		// First a confirmation that says what will happen, and does nothing.
+		resp, body = b.post("/t/contoso/quarantine/actions", url.Values{"id": {benign[0].Identity}, "action": {"release"}, "report_false_positive": {"on"}})
+		if resp.StatusCode != 200 || !strings.Contains(body, "all its recipients") || !strings.Contains(body, "false positive") || !strings.Contains(body, `name="confirm" value="yes"`) {
+			t.Fatalf("confirmation page: %d", resp.StatusCode)
+		}
+		if evs, _ := lc.st.AuditEvents(ctx, lc.ten.ID, 10); len(evs) != 0 {
+			t.Fatal("an action ran before it was confirmed")
+		}
+		resp, _ = b.post("/t/contoso/quarantine/actions", url.Values{"id": {benign[0].Identity}, "action": {"release"}, "report_false_positive": {"on"}, "confirm": {"yes"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("release: %d", resp.StatusCode)
 		}
-		resp, _ = b.post("/t/contoso/quarantine/actions", url.Values{"id": {it.Identity}, "action": {"delete"}})
+		resp, _ = b.post("/t/contoso/quarantine/actions", url.Values{"id": {it.Identity}, "action": {"delete"}, "confirm": {"yes"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("delete: %d", resp.StatusCode)
 		}
