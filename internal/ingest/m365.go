@@ -176,20 +176,28 @@ func itemOf(m exchange.Message) store.QuarantineItem {
 	}
 }
 
-// Release releases quarantined items to all their recipients.
-func (m *M365) Release(ctx context.Context, t store.Tenant, identities []string, reportFalsePositive bool) error {
-	src, err := m.Connect(ctx, t)
-	if err != nil {
-		return err
-	}
-	return src.(m365Source).c.Release(ctx, identities, exchange.ReleaseOptions{ToAll: true, ReportFalsePositive: reportFalsePositive})
+// ReleaseOptions say to whom and how a release goes.
+type ReleaseOptions struct {
+	Users               []string // empty: every recipient
+	AllowSender         bool
+	ReportFalsePositive bool
 }
 
-// Delete deletes quarantined items.
-func (m *M365) Delete(ctx context.Context, t store.Tenant, identities []string) error {
+// Release releases quarantined items to all their recipients, or to Users.
+func (m *M365) Release(ctx context.Context, t store.Tenant, identities []string, o ReleaseOptions) error {
 	src, err := m.Connect(ctx, t)
 	if err != nil {
 		return err
 	}
-	return src.(m365Source).c.Delete(ctx, identities, false)
+	return src.(m365Source).c.Release(ctx, identities, exchange.ReleaseOptions{ToAll: len(o.Users) == 0, Users: o.Users,
+		AllowSender: o.AllowSender, ReportFalsePositive: o.ReportFalsePositive})
+}
+
+// Delete deletes quarantined items; hard deletes them beyond recovery.
+func (m *M365) Delete(ctx context.Context, t store.Tenant, identities []string, hard bool) error {
+	src, err := m.Connect(ctx, t)
+	if err != nil {
+		return err
+	}
+	return src.(m365Source).c.Delete(ctx, identities, hard)
 }

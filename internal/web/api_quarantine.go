@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/qtriage/qtriage/internal/ingest"
 	"github.com/qtriage/qtriage/internal/store"
 )
 
@@ -116,7 +118,10 @@ func (s *Server) apiItem(w http.ResponseWriter, r *http.Request) error {
 // actionRequest is the body of a release or delete.
 type actionRequest struct {
 	Identities          []string `json:"identities"`
+	Users               []string `json:"users"` // release: only to these recipients
+	AllowSender         bool     `json:"allow_sender"`
 	ReportFalsePositive bool     `json:"report_false_positive"`
+	Hard                bool     `json:"hard"` // delete: beyond recovery
 }
 
 func (s *Server) apiAction(action string) func(http.ResponseWriter, *http.Request) error {
@@ -147,11 +152,16 @@ func (s *Server) apiAction(action string) func(http.ResponseWriter, *http.Reques
 		var actErr error
 		status := "Released"
 		if action == "release" {
-			opts["to"], opts["report_false_positive"] = "all recipients", fmt.Sprint(req.ReportFalsePositive)
-			actErr = s.actions.Release(r.Context(), t, req.Identities, req.ReportFalsePositive)
+			opts["to"] = "all recipients"
+			if len(req.Users) > 0 {
+				opts["to"] = strings.Join(req.Users, ", ")
+			}
+			opts["allow_sender"], opts["report_false_positive"] = fmt.Sprint(req.AllowSender), fmt.Sprint(req.ReportFalsePositive)
+			actErr = s.actions.Release(r.Context(), t, req.Identities, ingest.ReleaseOptions{Users: req.Users, AllowSender: req.AllowSender, ReportFalsePositive: req.ReportFalsePositive})
 		} else {
 			status = "Deleted"
-			actErr = s.actions.Delete(r.Context(), t, req.Identities)
+			opts["hard"] = fmt.Sprint(req.Hard)
+			actErr = s.actions.Delete(r.Context(), t, req.Identities, req.Hard)
 		}
 		ev := store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: s.now().UTC(), Actor: "token:" + p.TokenID + " (" + p.Name + ")",
 			Action: "quarantine." + action, Identities: req.Identities, Options: opts, Outcome: store.AuditOK, Detail: "done"}

@@ -8,6 +8,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"slices"
 	"strings"
@@ -17,14 +18,15 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/qtriage/qtriage/internal/analysis"
+	"github.com/qtriage/qtriage/internal/ingest"
 	"github.com/qtriage/qtriage/internal/message"
 	"github.com/qtriage/qtriage/internal/store"
 )
 
 // Actions acts on a tenant's quarantine at Microsoft.
 type Actions interface {
-	Release(ctx context.Context, t store.Tenant, identities []string, reportFalsePositive bool) error
-	Delete(ctx context.Context, t store.Tenant, identities []string) error
+	Release(ctx context.Context, t store.Tenant, identities []string, o ingest.ReleaseOptions) error
+	Delete(ctx context.Context, t store.Tenant, identities []string, hard bool) error
 }
 
 // maxBulk is the most items one action takes.
@@ -222,10 +224,21 @@ func (s *Server) quarantineAction(w http.ResponseWriter, r *http.Request) error 
 		}
 		items = append(items, it)
 	}
+	ro := ingest.ReleaseOptions{AllowSender: r.PostFormValue("allow_sender") == "on", ReportFalsePositive: r.PostFormValue("report_false_positive") == "on"}
+	if to := strings.TrimSpace(r.PostFormValue("to")); to != "" {
+		for _, a := range strings.FieldsFunc(to, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\n' }) {
+			addr, err := mail.ParseAddress(a)
+			if err != nil {
+				return &apiError{http.StatusBadRequest, "invalid", fmt.Sprintf("%q is not an email address", a)}
+			}
+			ro.Users = append(ro.Users, strings.ToLower(addr.Address))
+		}
+	}
+	hard := r.PostFormValue("hard") == "on"
 	if r.PostFormValue("confirm") != "yes" {
 		// First say exactly what will happen; the confirmation posts again.
 		return s.render(w, r, http.StatusOK, "confirm", page{Title: "Confirm", Tenant: &t, Data: map[string]any{
-			"Action": action, "Items": items, "FalsePositive": r.PostFormValue("report_false_positive") == "on", "Back": r.PostFormValue("back"),
+			"Action": action, "Items": items, "Release": ro, "To": strings.Join(ro.Users, ", "), "Hard": hard, "Back": r.PostFormValue("back"),
 		}})
 	}
 	u, _ := currentUser(r)
@@ -233,13 +246,16 @@ func (s *Server) quarantineAction(w http.ResponseWriter, r *http.Request) error 
 	var actErr error
 	status := "Released"
 	if action == "release" {
-		fp := r.PostFormValue("report_false_positive") == "on"
 		opts["to"] = "all recipients"
-		opts["report_false_positive"] = fmt.Sprint(fp)
-		actErr = s.actions.Release(r.Context(), t, ids, fp)
+		if len(ro.Users) > 0 {
+			opts["to"] = strings.Join(ro.Users, ", ")
+		}
+		opts["allow_sender"], opts["report_false_positive"] = fmt.Sprint(ro.AllowSender), fmt.Sprint(ro.ReportFalsePositive)
+		actErr = s.actions.Release(r.Context(), t, ids, ro)
 	} else {
 		status = "Deleted"
-		actErr = s.actions.Delete(r.Context(), t, ids)
+		opts["hard"] = fmt.Sprint(hard)
+		actErr = s.actions.Delete(r.Context(), t, ids, hard)
 	}
 	ev := store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: s.now().UTC(), Actor: "user:" + u.Username, Action: "quarantine." + action,
 		Identities: ids, Options: opts, Outcome: store.AuditOK, Detail: "done"}

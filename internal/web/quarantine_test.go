@@ -205,7 +205,13 @@ func TestConsoleQuarantine(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("release: %d", resp.StatusCode)
 		}
-		resp, _ = b.post("/t/contoso/quarantine/actions", url.Values{"id": {it.Identity}, "action": {"delete"}, "confirm": {"yes"}})
+		if _, body := b.post("/t/contoso/quarantine/actions", url.Values{"id": {it.Identity}, "action": {"delete"}, "hard": {"on"}}); !strings.Contains(body, "hard-delete") || !strings.Contains(body, "beyond recovery") {
+			t.Fatal("the hard delete confirmation does not say so")
+		}
+		if resp, _ := b.post("/t/contoso/quarantine/actions", url.Values{"id": {it.Identity}, "action": {"release"}, "to": {"not an address"}}); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("release to a malformed address: %d", resp.StatusCode)
+		}
+		resp, _ = b.post("/t/contoso/quarantine/actions", url.Values{"id": {it.Identity}, "action": {"delete"}, "hard": {"on"}, "confirm": {"yes"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("delete: %d", resp.StatusCode)
 		}
@@ -223,7 +229,7 @@ func TestConsoleQuarantine(t *testing.T) {
 			t.Fatalf("at Microsoft: released %v, deleted %v", released, deleted)
 		}
 		evs, err := lc.st.AuditEvents(ctx, lc.ten.ID, 10)
-		if err != nil || len(evs) != 2 || evs[0].Action != "quarantine.delete" || evs[0].Actor != "user:ana" || evs[1].Options["report_false_positive"] != "true" {
+		if err != nil || len(evs) != 2 || evs[0].Action != "quarantine.delete" || evs[0].Actor != "user:ana" || evs[0].Options["hard"] != "true" || evs[1].Options["report_false_positive"] != "true" {
 			t.Fatalf("audit: %+v %v", evs, err)
 		}
 		_, body = b.get("/t/contoso/audit")
