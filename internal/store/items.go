@@ -14,6 +14,8 @@ type ItemRow struct {
 	Verdict    string // "" until analysed
 	Confidence float64
 	Category   string
+	// Override is the analyst's verdict, "" when none.
+	Override string
 }
 
 // ItemFilter selects a tenant's quarantine items. Zero fields do not filter.
@@ -116,8 +118,9 @@ func (s *sqlStore) Items(ctx context.Context, f ItemFilter) ([]ItemRow, error) {
 		limit = 50
 	}
 	limit = min(limit, 500)
-	q := `SELECT ` + prefixed("q.", itemColumns) + `, r.verdict, r.confidence, r.category
+	q := `SELECT ` + prefixed("q.", itemColumns) + `, r.verdict, r.confidence, r.category, o.verdict
 FROM quarantine_items q LEFT JOIN reports r ON r.tenant_id = q.tenant_id AND r.sha256 = q.sha256
+LEFT JOIN verdict_overrides o ON o.tenant_id = q.tenant_id AND o.sha256 = q.sha256
 WHERE ` + strings.Join(where, " AND ") + `
 ORDER BY q.received_at ` + order + `, q.identity ` + order + ` LIMIT ` + arg(limit)
 	rows, err := s.r.QueryContext(ctx, q, args...)
@@ -131,12 +134,12 @@ ORDER BY q.received_at ` + order + `, q.identity ` + order + ` LIMIT ` + arg(lim
 			r                      ItemRow
 			rcpt, state            string
 			recv, exp, first, last timeValue
-			verdict, category      sql.NullString
+			verdict, category, ov  sql.NullString
 			conf                   sql.NullFloat64
 		)
 		if err := rows.Scan(&r.TenantID, &r.Identity, &r.MessageID, &recv, &exp, &r.Type, &r.PolicyType, &r.PolicyName,
 			&r.Direction, &r.Sender, &rcpt, &r.Subject, &r.Size, &r.ReleaseStatus, &state, &r.SHA256, &r.Attempts,
-			&r.LastError, &first, &last, &verdict, &conf, &category); err != nil {
+			&r.LastError, &first, &last, &verdict, &conf, &category, &ov); err != nil {
 			return nil, s.fail(ctx, "items", err)
 		}
 		if err := jsonUnmarshalStrings(rcpt, &r.Recipients); err != nil {
@@ -144,7 +147,7 @@ ORDER BY q.received_at ` + order + `, q.identity ` + order + ` LIMIT ` + arg(lim
 		}
 		r.State = ItemState(state)
 		r.ReceivedAt, r.ExpiresAt, r.FirstSeenAt, r.LastSeenAt = recv.t, exp.t, first.t, last.t
-		r.Verdict, r.Confidence, r.Category = verdict.String, conf.Float64, category.String
+		r.Verdict, r.Confidence, r.Category, r.Override = verdict.String, conf.Float64, category.String, ov.String
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {

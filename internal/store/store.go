@@ -118,6 +118,7 @@ type Store interface {
 	Accounts        // users, tenant roles and sessions of the web console (accounts.go)
 	Quarantine      // quarantine items, raw messages, reports, sync state (quarantine.go)
 	ConnectionTests // the last connection test per tenant (conntest.go)
+	Overrides       // analysts' verdicts beside the engine's (overrides.go)
 
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string

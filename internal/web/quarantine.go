@@ -128,6 +128,7 @@ type itemView struct {
 	Headers    []message.Header
 	CanAct     bool
 	Identities string
+	Override   *store.Override
 }
 
 func (s *Server) quarantineItem(w http.ResponseWriter, r *http.Request) error {
@@ -146,6 +147,11 @@ func (s *Server) quarantineItem(w http.ResponseWriter, r *http.Request) error {
 			if err := json.Unmarshal(rep.JSON, &ar); err == nil {
 				v.Report = &ar
 			}
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if o, err := s.st.Override(r.Context(), t.ID, it.SHA256); err == nil {
+			v.Override = &o
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -335,4 +341,38 @@ func (s *Server) quarantinePreview(w http.ResponseWriter, r *http.Request) error
 	_, err = io.WriteString(w, `<!doctype html><meta charset="utf-8"><style>body{font:14px/1.45 sans-serif;margin:12px;color:#222}`+
 		`.q-target{color:#b42318;font:12px monospace}.q-link{text-decoration:underline}.q-img{color:#6b7280;font-style:italic}</style>`+body)
 	return err
+}
+
+// quarantineOverride records an analyst's verdict with its reason, beside
+// the engine's (which it never replaces), and audits it.
+func (s *Server) quarantineOverride(w http.ResponseWriter, r *http.Request) error {
+	t, _, err := s.uiTenant(r, store.RoleAnalyst)
+	if err != nil {
+		return err
+	}
+	it, err := s.st.Item(r.Context(), t.ID, r.PostFormValue("id"))
+	if err != nil {
+		return err
+	}
+	verdict, note := r.PostFormValue("verdict"), strings.TrimSpace(r.PostFormValue("note"))
+	switch {
+	case it.SHA256 == nil:
+		return &apiError{http.StatusConflict, "conflict", "the message is not exported yet"}
+	case !slices.Contains([]string{"malicious", "suspicious", "spam", "benign"}, verdict):
+		return &apiError{http.StatusBadRequest, "invalid", "verdict must be malicious, suspicious, spam or benign"}
+	case note == "" || len(note) > 2000:
+		return &apiError{http.StatusBadRequest, "invalid", "say why in a note (up to 2,000 characters)"}
+	}
+	u, _ := currentUser(r)
+	now := s.now().UTC()
+	if err := s.st.SetOverride(r.Context(), store.Override{TenantID: t.ID, SHA256: it.SHA256, Verdict: verdict, Note: note, By: u.Username, At: now}); err != nil {
+		return err
+	}
+	if err := s.st.AddAudit(r.Context(), store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: now, Actor: "user:" + u.Username,
+		Action: "verdict.override", Identities: []string{it.Identity}, Options: map[string]string{"verdict": verdict, "note": note},
+		Outcome: store.AuditOK, Detail: "recorded"}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/t/"+t.Slug+"/quarantine/item?id="+url.QueryEscape(it.Identity), http.StatusSeeOther)
+	return nil
 }

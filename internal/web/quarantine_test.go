@@ -188,6 +188,21 @@ func TestConsoleQuarantine(t *testing.T) {
 			t.Fatalf("another tenant's identity through one's own tenant: %d", resp.StatusCode)
 		}
 
+		// An analyst's verdict, with a reason, beside the engine's.
+		if resp, _ := b.post("/t/contoso/quarantine/override", url.Values{"id": {it.Identity}, "verdict": {"benign"}}); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("override without a note: %d", resp.StatusCode)
+		}
+		if resp, _ := v.post("/t/contoso/quarantine/override", url.Values{"id": {it.Identity}, "verdict": {"benign"}, "note": {"x"}}); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("viewer override: %d", resp.StatusCode)
+		}
+		if resp, _ := b.post("/t/contoso/quarantine/override", url.Values{"id": {it.Identity}, "verdict": {"suspicious"}, "note": {"looks like a real vendor, checking"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("override: %d", resp.StatusCode)
+		}
+		_, body = b.get("/t/contoso/quarantine/item?id=" + url.QueryEscape(it.Identity))
+		if !strings.Contains(body, "Analyst's verdict") || !strings.Contains(body, "looks like a real vendor, checking") || !strings.Contains(body, "badge big v-malicious") {
+			t.Fatal("the page does not show both verdicts")
+		}
+
 		// Release a benign message and delete a malicious one, at Microsoft.
 		benign, _ := lc.st.Items(ctx, store.ItemFilter{TenantID: lc.ten.ID, Verdicts: []string{"benign"}, Limit: 1})
 		if len(benign) == 0 {
@@ -198,7 +213,7 @@ func TestConsoleQuarantine(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(body, "all its recipients") || !strings.Contains(body, "false positive") || !strings.Contains(body, `name="confirm" value="yes"`) {
 			t.Fatalf("confirmation page: %d", resp.StatusCode)
 		}
-		if evs, _ := lc.st.AuditEvents(ctx, lc.ten.ID, 10); len(evs) != 0 {
+		if evs, _ := lc.st.AuditEvents(ctx, lc.ten.ID, 10); len(evs) != 1 || evs[0].Action != "verdict.override" {
 			t.Fatal("an action ran before it was confirmed")
 		}
 		resp, _ = b.post("/t/contoso/quarantine/actions", url.Values{"id": {benign[0].Identity}, "action": {"release"}, "report_false_positive": {"on"}, "confirm": {"yes"}})
@@ -229,7 +244,7 @@ func TestConsoleQuarantine(t *testing.T) {
 			t.Fatalf("at Microsoft: released %v, deleted %v", released, deleted)
 		}
 		evs, err := lc.st.AuditEvents(ctx, lc.ten.ID, 10)
-		if err != nil || len(evs) != 2 || evs[0].Action != "quarantine.delete" || evs[0].Actor != "user:ana" || evs[0].Options["hard"] != "true" || evs[1].Options["report_false_positive"] != "true" {
+		if err != nil || len(evs) != 3 || evs[2].Action != "verdict.override" || evs[0].Action != "quarantine.delete" || evs[0].Actor != "user:ana" || evs[0].Options["hard"] != "true" || evs[1].Options["report_false_positive"] != "true" {
 			t.Fatalf("audit: %+v %v", evs, err)
 		}
 		_, body = b.get("/t/contoso/audit")

@@ -149,6 +149,7 @@ func New(o Options) (*Server, error) {
 	s.mux.Handle("GET /t/{slug}/quarantine/item", s.ui(s.quarantineItem))
 	s.mux.Handle("GET /t/{slug}/quarantine/preview", s.ui(s.quarantinePreview))
 	s.mux.Handle("POST /t/{slug}/quarantine/actions", s.ui(s.quarantineAction))
+	s.mux.Handle("POST /t/{slug}/quarantine/override", s.ui(s.quarantineOverride))
 	s.mux.Handle("GET /t/{slug}/audit", s.ui(s.auditPage))
 	s.mux.Handle("GET /t/{slug}/settings/integrations", s.ui(s.integrations))
 	s.mux.Handle("GET /t/{slug}/settings/integrations/m365", s.ui(s.m365Page))

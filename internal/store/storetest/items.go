@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -106,6 +107,21 @@ func testItems(t *testing.T, ctx context.Context, s store.Store) {
 	mustNotFail(t, "set release status", s.SetReleaseStatus(ctx, alpha.ID, []string{`g01\r1`, `g02\r1`}, "Released"))
 	if got := count(store.ItemFilter{ReleaseStatus: []string{"Released"}}); got != 2 {
 		t.Errorf("released: %d items, want 2", got)
+	}
+	// An analyst's verdict sits beside the engine's.
+	h0 := sha256.Sum256([]byte{0})
+	if _, err := s.Override(ctx, alpha.ID, h0[:]); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("no override yet: %v", err)
+	}
+	mustNotFail(t, "override", s.SetOverride(ctx, store.Override{TenantID: alpha.ID, SHA256: h0[:], Verdict: "benign", Note: "known sender, checked by phone", By: "ana", At: at(3)}))
+	if o, err := s.Override(ctx, alpha.ID, h0[:]); err != nil || o.Verdict != "benign" || o.By != "ana" || !o.At.Equal(at(3)) {
+		t.Fatalf("override: %+v %v", o, err)
+	}
+	if err := s.SetOverride(ctx, store.Override{TenantID: alpha.ID, SHA256: h0[:], Verdict: "harmless", Note: "x", By: "ana", At: at(3)}); err == nil {
+		t.Fatal("an unknown verdict was accepted")
+	}
+	if rows, _ := s.Items(ctx, store.ItemFilter{TenantID: alpha.ID, Oldest: true, Limit: 1}); rows[0].Override != "benign" || rows[0].Verdict != "malicious" {
+		t.Fatalf("list: engine %q, analyst %q", rows[0].Verdict, rows[0].Override)
 	}
 	if _, err := s.Items(ctx, store.ItemFilter{TenantID: alpha.ID, After: "garbage"}); err == nil {
 		t.Fatal("bad cursor accepted")
