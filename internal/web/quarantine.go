@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -296,11 +297,92 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	evs, err := s.st.AuditEvents(r.Context(), t.ID, 200)
+	q := r.URL.Query()
+	f := auditFilter{Actor: q.Get("actor"), Action: q.Get("action"), Outcome: q.Get("outcome"), From: q.Get("from"), To: q.Get("to")}
+	evs, err := s.st.AuditEvents(r.Context(), t.ID, 10_000)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "audit", page{Title: "Audit", Tenant: &t, Data: evs})
+	if evs, err = f.apply(evs); err != nil {
+		return err
+	}
+	if q.Get("format") == "csv" {
+		return writeAuditCSV(w, t.Slug, evs)
+	}
+	csv := "?" + q.Encode()
+	if q.Encode() == "" {
+		csv = "?"
+	}
+	return s.render(w, r, http.StatusOK, "audit", page{Title: "Audit", Tenant: &t, Data: map[string]any{
+		"Events": evs, "Filter": f, "CSV": csv + "&format=csv", "Actions": []string{"quarantine.release", "quarantine.delete", "verdict.override"},
+	}})
+}
+
+// auditFilter selects audit events: who (substring), what, result, when.
+type auditFilter struct{ Actor, Action, Outcome, From, To string }
+
+func (f auditFilter) apply(evs []store.AuditEvent) ([]store.AuditEvent, error) {
+	var from, to time.Time
+	for _, d := range []struct {
+		s   string
+		dst *time.Time
+		end bool
+	}{{f.From, &from, false}, {f.To, &to, true}} {
+		if d.s == "" {
+			continue
+		}
+		t, err := time.Parse("2006-01-02", d.s)
+		if err != nil {
+			return nil, &apiError{http.StatusBadRequest, "invalid", "dates are YYYY-MM-DD"}
+		}
+		if d.end {
+			t = t.Add(24 * time.Hour)
+		}
+		*d.dst = t
+	}
+	out := evs[:0:0]
+	for _, e := range evs {
+		switch {
+		case f.Actor != "" && !strings.Contains(strings.ToLower(e.Actor), strings.ToLower(f.Actor)),
+			f.Action != "" && e.Action != f.Action,
+			f.Outcome != "" && string(e.Outcome) != f.Outcome,
+			!from.IsZero() && e.At.Before(from),
+			!to.IsZero() && !e.At.Before(to):
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// writeAuditCSV exports audit events. Cells that a spreadsheet would read
+// as a formula are prefixed with a quote (CSV injection).
+func writeAuditCSV(w http.ResponseWriter, slug string, evs []store.AuditEvent) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="qtriage-audit-`+slug+`.csv"`)
+	cw := csv.NewWriter(w)
+	safe := func(s string) string {
+		if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+			return "'" + s
+		}
+		return s
+	}
+	if err := cw.Write([]string{"at", "actor", "action", "outcome", "identities", "options", "detail"}); err != nil {
+		return err
+	}
+	for _, e := range evs {
+		var opts []string
+		for k, v := range e.Options {
+			opts = append(opts, k+"="+v)
+		}
+		slices.Sort(opts)
+		if err := cw.Write([]string{e.At.UTC().Format(time.RFC3339), safe(e.Actor), e.Action, string(e.Outcome),
+			safe(strings.Join(e.Identities, " ")), safe(strings.Join(opts, "; ")), safe(e.Detail)}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 // quarantinePreview serves a message's HTML body made safe, for the

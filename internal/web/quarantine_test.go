@@ -251,6 +251,17 @@ func TestConsoleQuarantine(t *testing.T) {
 		if !strings.Contains(body, "quarantine.release") || !strings.Contains(body, "user:ana") {
 			t.Fatal("audit page lacks the actions")
 		}
+		_, body = b.get("/t/contoso/audit?action=quarantine.delete&actor=ana")
+		if !strings.Contains(body, "<td>quarantine.delete</td>") || strings.Contains(body, "<td>quarantine.release</td>") {
+			t.Fatal("audit filter by action does not filter")
+		}
+		resp, csvBody := b.get("/t/contoso/audit?format=csv&outcome=ok")
+		if resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.HasPrefix(csvBody, "at,actor,action,outcome") || strings.Count(csvBody, "\n") != 4 {
+			t.Fatalf("audit CSV: %q", csvBody)
+		}
+		if resp, _ := b.get("/t/contoso/audit?from=yesterday"); resp.StatusCode != http.StatusBadRequest {
+			t.Fatalf("bad date: %d", resp.StatusCode)
+		}
 		// Too many at once is refused before anything happens.
 		many := url.Values{"action": {"delete"}}
 		for i := range 101 {
