@@ -119,6 +119,10 @@ func New(o Options) (*Server, error) {
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 
+	s.mux.HandleFunc("GET /api/v1/openapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml")
+		_, _ = w.Write(openAPI)
+	})
 	s.mux.Handle("GET /api/v1/tenants", s.api(s.listTenants))
 	s.mux.Handle("GET /api/v1/tenants/{slug}", s.api(s.getTenant))
 	s.mux.Handle("GET /api/v1/tenants/{slug}/certificates", s.api(s.listCertificates))

@@ -26,6 +26,11 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
+// openAPI documents /api/v1; docs/openapi.yaml is a copy (a test keeps them equal).
+//
+//go:embed openapi.yaml
+var openAPI []byte
+
 // parseTemplates builds one template set per page, each with the layout.
 func parseTemplates() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
