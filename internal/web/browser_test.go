@@ -17,6 +17,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/qtriage/qtriage/internal/entra/entratest"
+	"github.com/qtriage/qtriage/internal/m365sim"
 	"github.com/qtriage/qtriage/internal/store"
 	"github.com/qtriage/qtriage/internal/store/storetest"
 )
@@ -261,5 +263,74 @@ func TestBrowserHostileHTML(t *testing.T) {
 	}
 	if n := hits.Load(); n != 0 {
 		t.Fatalf("the remote host received %d requests", n)
+	}
+}
+
+// TestBrowserConnectionTest configures two tenants against the emulator
+// in a real browser and runs the connection test: every step passes for
+// the tenant whose setup is complete; for the one whose Exchange role was
+// never assigned, the failed step names the Transport Hygiene fix.
+func TestBrowserConnectionTest(t *testing.T) {
+	t.Parallel()
+	ctx := newTab(t)
+	c := newConsole(t, storetest.SQLiteURL(t))
+	sim := entratest.NewSim(t, m365sim.Options{})
+	caFile := entratest.CAFile(t, sim)
+	// The console's connection test must reach the emulator: its CA is
+	// given in the connection, as a customer of the custom cloud would.
+	type css = chromedp.CSS
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/login"),
+		chromedp.SendKeys(css(`input[name=username]`), "root"),
+		chromedp.SendKeys(css(`input[name=password]`), testPassword),
+		chromedp.Submit(css(`input[name=password]`)),
+		chromedp.WaitVisible(css(`table.list`)),
+	); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		slug string
+		skip []m365sim.SetupStep
+		want []string
+	}{
+		{"alpha", nil, []string{"every step passed"}},
+		{"bravo", []m365sim.SetupStep{m365sim.StepRole}, []string{"a step failed", "Transport Hygiene"}},
+	} {
+		active, err := c.svc.Active(context.Background(), tc.slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := sim.Setup(m365sim.SetupOptions{TenantName: tc.slug, Certificate: active.DER, Skip: tc.skip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := c.url + "/t/" + tc.slug + "/settings/integrations/m365"
+		err = chromedp.Do(ctx,
+			chromedp.Navigate(page),
+			chromedp.WaitVisible(css(`form.connection`)),
+			chromedp.SetValue(css(`input[name=app_id]`), res.AppID),
+			chromedp.SetValue(css(`input[name=directory_id]`), res.DirectoryID),
+			chromedp.SetValue(css(`input[name=organization]`), res.Organization),
+			chromedp.SetValue(css(`select[name=cloud]`), "custom"),
+			chromedp.SetValue(css(`input[name=authority_url]`), res.AuthorityURL),
+			chromedp.SetValue(css(`input[name=exchange_url]`), res.ExchangeURL),
+			chromedp.SetValue(css(`input[name=ca_file]`), caFile),
+			chromedp.Click(css(`form.connection button[type=submit]`)),
+			chromedp.WaitVisible(css(`.flash.ok`)),
+			chromedp.Click(css(`#test button[type=submit]`)),
+			chromedp.WaitVisible(css(`#test ol.steps`)),
+		)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.slug, err)
+		}
+		got, err := chromedp.Run(ctx, chromedp.Text(css(`#test`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: the connection test does not say %q:\n%s", tc.slug, w, got)
+			}
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/qtriage/qtriage/internal/ingest"
 	"github.com/qtriage/qtriage/internal/keyring"
 	"github.com/qtriage/qtriage/internal/store"
 	"github.com/qtriage/qtriage/internal/store/storetest"
@@ -56,7 +57,9 @@ func newConsole(t *testing.T, dbURL string) *console {
 			t.Fatal(err)
 		}
 	}
-	h, err := web.New(web.Options{Store: st, Tenants: svc, PublicHost: "qtriage.example.test"})
+	// The connection test goes to whatever the tenant is connected to (the
+	// emulator, in the tests that connect one), trusting the connection's CA.
+	h, err := web.New(web.Options{Store: st, Tenants: svc, Tester: &ingest.M365{Tenants: svc}, PublicHost: "qtriage.example.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
