@@ -102,6 +102,8 @@ type Quarantine interface {
 	UpsertItems(ctx context.Context, items []QuarantineItem) (created []string, err error)
 	// Item returns one item, ErrNotFound if unknown.
 	Item(ctx context.Context, tenantID, identity string) (QuarantineItem, error)
+	// ItemsOfMessage lists the items (one per recipient) that share a message.
+	ItemsOfMessage(ctx context.Context, tenantID string, sha256 []byte) ([]QuarantineItem, error)
 	// PendingItems lists items still to export, the closest to expiry first.
 	PendingItems(ctx context.Context, tenantID string, limit int) ([]QuarantineItem, error)
 	// StoreMessage stores the raw message (once per hash) and marks the item
@@ -238,6 +240,19 @@ func (s *sqlStore) Item(ctx context.Context, tenantID, identity string) (Quarant
 		return QuarantineItem{}, s.fail(ctx, "item", sql.ErrNoRows)
 	}
 	return items[0], nil
+}
+
+func (s *sqlStore) ItemsOfMessage(ctx context.Context, tenantID string, sha []byte) ([]QuarantineItem, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+itemColumns+` FROM quarantine_items
+WHERE tenant_id = $1 AND sha256 = $2 ORDER BY identity`, tenantID, nonNil(sha))
+	if err != nil {
+		return nil, s.fail(ctx, "items of message", err)
+	}
+	items, err := s.scanItems(rows)
+	if err != nil {
+		return nil, s.fail(ctx, "items of message", err)
+	}
+	return items, nil
 }
 
 func (s *sqlStore) PendingItems(ctx context.Context, tenantID string, limit int) ([]QuarantineItem, error) {

@@ -165,13 +165,13 @@ func (s *Server) quarantineItem(w http.ResponseWriter, r *http.Request) error {
 				}
 			}
 		}
-		others, err := s.st.Items(r.Context(), store.ItemFilter{TenantID: t.ID, Limit: 500, Subject: it.Subject, Sender: it.Sender})
+		others, err := s.st.ItemsOfMessage(r.Context(), t.ID, it.SHA256)
 		if err != nil {
 			return err
 		}
 		for _, o := range others {
-			if o.Identity != it.Identity && string(o.SHA256) == string(it.SHA256) {
-				v.Others = append(v.Others, o)
+			if o.Identity != it.Identity {
+				v.Others = append(v.Others, store.ItemRow{QuarantineItem: o})
 			}
 		}
 	}

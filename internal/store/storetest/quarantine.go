@@ -69,6 +69,12 @@ func testQuarantine(t *testing.T, ctx context.Context, s store.Store) {
 	if _, err := s.StoreMessage(ctx, m, `nope`); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("store for unknown item: %v", err)
 	}
+	if same, err := s.ItemsOfMessage(ctx, alpha.ID, h[:]); err != nil || len(same) != 2 || same[0].Identity != `g1\r1` || same[1].Identity != `g1\r2` {
+		t.Fatalf("items of message: %v %v", identities(same), err)
+	}
+	if same, _ := s.ItemsOfMessage(ctx, bravo.ID, h[:]); len(same) != 0 {
+		t.Fatal("items of message cross tenants")
+	}
 	got, _ = s.Item(ctx, alpha.ID, `g1\r2`)
 	if got.State != store.ItemExported || !bytes.Equal(got.SHA256, h[:]) {
 		t.Fatalf("exported item: %+v", got)
