@@ -369,21 +369,31 @@ func (s *Sim) cmdExportQuarantineMessage(c *cmdletCall) ([]map[string]any, *cmdl
 	return rows, nil
 }
 
-func (s *Sim) cmdPreviewQuarantineMessage(c *cmdletCall) ([]map[string]any, *cmdletError) {
+// identityMessage finds the item the call's Identity names and its message,
+// for the cmdlets that read one message (Preview, Get-…Header).
+func (s *Sim) identityMessage(c *cmdletCall) (item, []byte, *cmdletError) {
 	id, cerr := c.params.str("Identity")
 	if cerr != nil {
-		return nil, cerr
+		return item{}, nil, cerr
 	}
 	if id == "" {
-		return nil, errMissingMandatory("Identity")
+		return item{}, nil, errMissingMandatory("Identity")
 	}
 	it, cerr := s.lookupItem(c, id, errObjectNotFound(id, serverName(c.tenant)))
 	if cerr != nil {
-		return nil, cerr
+		return item{}, nil, cerr
 	}
 	raw, err := s.blob(it.SHA256)
 	if err != nil {
-		return nil, errObjectNotFound(id, serverName(c.tenant))
+		return item{}, nil, errObjectNotFound(id, serverName(c.tenant))
+	}
+	return it, raw, nil
+}
+
+func (s *Sim) cmdPreviewQuarantineMessage(c *cmdletCall) ([]map[string]any, *cmdletError) {
+	it, raw, cerr := s.identityMessage(c)
+	if cerr != nil {
+		return nil, cerr
 	}
 	body, isHTML := previewBody(raw)
 	return []map[string]any{{
@@ -397,20 +407,9 @@ func (s *Sim) cmdPreviewQuarantineMessage(c *cmdletCall) ([]map[string]any, *cmd
 }
 
 func (s *Sim) cmdGetQuarantineMessageHeader(c *cmdletCall) ([]map[string]any, *cmdletError) {
-	id, cerr := c.params.str("Identity")
+	it, raw, cerr := s.identityMessage(c)
 	if cerr != nil {
 		return nil, cerr
-	}
-	if id == "" {
-		return nil, errMissingMandatory("Identity")
-	}
-	it, cerr := s.lookupItem(c, id, errObjectNotFound(id, serverName(c.tenant)))
-	if cerr != nil {
-		return nil, cerr
-	}
-	raw, err := s.blob(it.SHA256)
-	if err != nil {
-		return nil, errObjectNotFound(id, serverName(c.tenant))
 	}
 	pm, err := parseMessage(raw)
 	if err != nil {
