@@ -104,6 +104,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.tenantCommand(),
 		a.certCommand(),
 		a.tokenCommand(),
+		a.webhookCommand(),
 		a.keyringCommand(),
 		a.userCommand(),
 		newM365simCommand(a.stdout, a.stderr),

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -350,9 +351,13 @@ func TestMasterKey(t *testing.T) {
 		os.WriteFile(keyFile, saved, 0o600)
 
 		// Rotate the KEK: every blob re-wrapped; the old key no longer opens them.
+		// A webhook's signing secret is sealed too, and re-wrapped with the keys.
+		hookOut := e.ok("webhook", "add", "--tenant", "contoso", "https://siem.example.com/hook", "--event", "action.taken")
+		hookID := strings.Fields(hookOut)[1]
+		hookSecret := regexp.MustCompile(`whsec_\S+`).FindString(hookOut)
 		newKey := filepath.Join(t.TempDir(), "new.key")
 		out := e.ok("keyring", "rotate-kek", "--new-key-file", newKey)
-		if !strings.Contains(out, "re-wrapped 2 private keys") {
+		if !strings.Contains(out, "re-wrapped 3 sealed secrets") {
 			t.Fatalf("rotate-kek: %s", out)
 		}
 		e.fails("master key", "cert", "activate", "contoso", pending)
@@ -373,22 +378,37 @@ func TestMasterKey(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		h, err := st.Webhook(context.Background(), ten.ID, hookID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if secret, err := kek.Open(h.SecretBlob, keyring.WebhookAAD(ten.ID, h.ID)); err != nil || string(secret) != hookSecret || h.KEKID != kek.ID {
+			t.Fatalf("webhook secret after rotate-kek: %q %v (kek %s)", secret, err, h.KEKID)
+		}
+		if out := e.ok("webhook", "list", "--tenant", "contoso"); !strings.Contains(out, hookID) || strings.Contains(out, "whsec_") {
+			t.Fatalf("webhook list: %s", out)
+		}
+		e.ok("webhook", "test", "--tenant", "contoso", hookID)
+		e.ok("webhook", "remove", "--tenant", "contoso", hookID)
+		e.fails("not found", "webhook", "remove", "--tenant", "contoso", hookID)
 	})
 }
 
 // TestNoPrivateKeyAtRest scans the raw database for any form of the keys.
 func TestNoPrivateKeyAtRest(t *testing.T) {
 	backends(t, func(t *testing.T, e *env) {
+		var secrets [][]byte
 		for _, s := range []string{"alpha", "bravo"} {
 			e.ok("tenant", "create", s)
 			e.ok("cert", "rotate", s)
+			out := e.ok("webhook", "add", "--tenant", s, "https://siem.example.com/"+s)
+			secrets = append(secrets, []byte(regexp.MustCompile(`whsec_\S+`).FindString(out)))
 		}
 		kek, err := keyring.LoadKeyFile(filepath.Join(e.vars["QTRIAGE_DATA_DIR"], "master.key"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		st := e.openStore()
-		var secrets [][]byte
 		for _, s := range []string{"alpha", "bravo"} {
 			ten, _ := st.Tenant(context.Background(), s)
 			certs, _ := st.Certificates(context.Background(), ten.ID)
@@ -427,7 +447,7 @@ func TestNoPrivateKeyAtRest(t *testing.T) {
 		for _, s := range secrets {
 			for _, form := range [][]byte{s, []byte(base64.StdEncoding.EncodeToString(s)), []byte(strings.ToLower(hexString(s)))} {
 				if bytes.Contains(dump, form) {
-					t.Fatal("database contains private key material")
+					t.Fatal("database contains private key or webhook secret material")
 				}
 			}
 		}

@@ -18,7 +18,7 @@ func (a *app) keyringCommand() *cobra.Command {
 		Use:   "rotate-kek --new-key-file FILE",
 		Short: "Re-wrap every private key's data key under a new master key, in one transaction",
 		Long: "Loads the current master key, loads FILE (creating it with a fresh key if it does not exist), " +
-			"and re-wraps every certificate's data key under the new key in one transaction. Afterwards point " +
+			"and re-wraps the data key of every certificate's private key and every webhook's signing secret under the new key in one transaction. Afterwards point " +
 			"qtriage at FILE (master_key_file or QTRIAGE_MASTER_KEY_FILE) and keep the old key until you have checked.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -40,11 +40,11 @@ func (a *app) keyringCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n, err := st.RewrapKeys(cmd.Context(), func(c store.Certificate) ([]byte, string, error) {
-				if c.KEKID != old.ID {
-					return nil, "", fmt.Errorf("certificate %s is sealed by master key %s, not the current %s", c.ID, c.KEKID, old.ID)
+			n, err := st.RewrapKeys(cmd.Context(), func(k store.SealedKey) ([]byte, string, error) {
+				if k.KEKID != old.ID {
+					return nil, "", fmt.Errorf("%s %s is sealed by master key %s, not the current %s", k.Kind, k.ID, k.KEKID, old.ID)
 				}
-				blob, err := keyring.Rewrap(old, next, c.KeyBlob, keyring.AAD(c.TenantID, c.ID))
+				blob, err := keyring.Rewrap(old, next, k.Blob, keyring.SealedAAD(k))
 				return blob, next.ID, err
 			})
 			if err != nil {
@@ -54,8 +54,8 @@ func (a *app) keyringCommand() *cobra.Command {
 				return fmt.Errorf("rotate-kek: nothing changed: %w", err)
 			}
 			log, _ := a.logger()
-			log.Warn("master key rotated: point qtriage at the new key file now, and back it up", "new_key_file", newFile, "old_kek_id", old.ID, "new_kek_id", next.ID, "certificates", n)
-			_, err = fmt.Fprintf(a.stdout, "re-wrapped %d private keys under master key %s\nnow set master_key_file = %q (or QTRIAGE_MASTER_KEY_FILE) and back it up\n", n, next.ID, newFile)
+			log.Warn("master key rotated: point qtriage at the new key file now, and back it up", "new_key_file", newFile, "old_kek_id", old.ID, "new_kek_id", next.ID, "secrets", n)
+			_, err = fmt.Fprintf(a.stdout, "re-wrapped %d sealed secrets (private keys, webhook secrets) under master key %s\nnow set master_key_file = %q (or QTRIAGE_MASTER_KEY_FILE) and back it up\n", n, next.ID, newFile)
 			return err
 		},
 	}

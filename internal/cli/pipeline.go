@@ -13,6 +13,7 @@ import (
 	"github.com/qtriage/qtriage/internal/analysis"
 	"github.com/qtriage/qtriage/internal/ingest"
 	"github.com/qtriage/qtriage/internal/store"
+	"github.com/qtriage/qtriage/internal/webhook"
 )
 
 // pipeline builds the sync pipeline on this process's store: the tenant's
@@ -36,6 +37,26 @@ func (a *app) pipeline(ctx context.Context, schedule bool, reg prometheus.Regist
 	return p, conn, err
 }
 
+// startWebhooks runs the webhook dispatcher until the returned stop is
+// called; stop waits for the deliveries in flight.
+func (a *app) startWebhooks(ctx context.Context, reg prometheus.Registerer) (stop func(), err error) {
+	svc, err := a.tenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, _ := a.config()
+	log, _ := a.logger()
+	d, err := webhook.NewDispatcher(webhook.Options{Store: svc.Store, KEK: svc.KEK, Log: log.With("component", "webhook"),
+		AllowInsecure: cfg.WebhookAllowInsecure, UserAgent: "qtriage-webhook/" + version, Registerer: reg})
+	if err != nil {
+		return nil, err
+	}
+	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() { defer close(done); d.Run(dctx) }()
+	return func() { cancel(); <-done }, nil
+}
+
 func (a *app) workerCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "worker",
@@ -51,6 +72,11 @@ func (a *app) workerCommand() *cobra.Command {
 			if err := p.Start(ctx); err != nil {
 				return err
 			}
+			stopWebhooks, err := a.startWebhooks(ctx, nil)
+			if err != nil {
+				return err
+			}
+			defer stopWebhooks()
 			log, _ := a.logger()
 			log.Info("worker started")
 			<-ctx.Done()

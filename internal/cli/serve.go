@@ -60,7 +60,13 @@ func (a *app) serve(ctx context.Context, ln net.Listener, started func(ctx conte
 			log.Warn("stopping the job workers", "err", err)
 		}
 	}()
-	h, err := web.New(web.Options{Store: svc.Store, Tenants: svc, Actions: conn, Tester: conn, Registry: reg, Log: log, PublicHost: cfg.PublicHost, Now: a.now})
+	stopWebhooks, err := a.startWebhooks(ctx, reg)
+	if err != nil {
+		return err
+	}
+	defer stopWebhooks()
+	h, err := web.New(web.Options{Store: svc.Store, Tenants: svc, Actions: conn, Tester: conn, Registry: reg, Log: log, PublicHost: cfg.PublicHost, Now: a.now,
+		WebhookAllowInsecure: cfg.WebhookAllowInsecure})
 	if err != nil {
 		return err
 	}

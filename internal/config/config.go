@@ -32,6 +32,9 @@ type Config struct {
 	CertValidityDays int    `toml:"cert_validity_days"`
 	SyncInterval     string `toml:"sync_interval"`
 	Workers          int    `toml:"workers"`
+	// WebhookAllowInsecure lets webhooks use http:// and reach loopback and
+	// private addresses.
+	WebhookAllowInsecure bool `toml:"webhook_allow_insecure"`
 
 	// MasterKey is the base64 key-encryption key. It is read only from the
 	// environment (QTRIAGE_MASTER_KEY): never from a file qtriage might echo,
@@ -62,6 +65,7 @@ func Settings() []Setting {
 		{"cert_validity_days", "QTRIAGE_CERT_VALIDITY_DAYS", "730", "validity of new tenant certificates, in days"},
 		{"sync_interval", "QTRIAGE_SYNC_INTERVAL", "5m", "time between two syncs of each tenant's quarantine (a Go duration: 30s, 5m, 1h)"},
 		{"workers", "QTRIAGE_WORKERS", "8", "jobs (syncs, exports, analyses) one process runs at once"},
+		{"webhook_allow_insecure", "QTRIAGE_WEBHOOK_ALLOW_INSECURE", "false", "let webhooks use http:// URLs and loopback or private addresses (an in-house receiver); off, only https to public addresses"},
 	}
 }
 
@@ -152,6 +156,12 @@ func (c *Config) set(key, value, source string) error {
 		c.SyncInterval = value
 	case "workers":
 		return atoi(&c.Workers)
+	case "webhook_allow_insecure":
+		b, err := strconv.ParseBool(value)
+		if err != nil {
+			return fmt.Errorf("config: %s: %q is not true or false", source, value)
+		}
+		c.WebhookAllowInsecure = b
 	default:
 		return fmt.Errorf("config: unknown setting %q", key)
 	}

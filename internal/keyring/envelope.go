@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/qtriage/qtriage/internal/store"
 )
 
 // Sentinel errors of Open, Rewrap and Signer.
@@ -51,19 +53,40 @@ const (
 	wrapLabel    = "qtriage/keyring/v1/wrap\x00"
 	payloadLabel = "qtriage/keyring/v1/payload\x00"
 	aadLabel     = "qtriage/keyring/cert-key/v1"
+	// webhookAADLabel starts webhook secrets' AAD.
+	webhookAADLabel = "qtriage/keyring/webhook-secret/v1"
 )
 
 // AAD returns the additional authenticated data that binds a certificate's
 // sealed key to its tenant and certificate ids. Each id is prefixed with its
 // length (4 bytes, big-endian), so no two pairs encode alike.
 func AAD(tenantID, certID string) []byte {
-	b := make([]byte, 0, len(aadLabel)+8+len(tenantID)+len(certID))
-	b = append(b, aadLabel...)
+	return labelledAAD(aadLabel, tenantID, certID)
+}
+
+func labelledAAD(label, tenantID, id string) []byte {
+	b := make([]byte, 0, len(label)+8+len(tenantID)+len(id))
+	b = append(b, label...)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(tenantID)))
 	b = append(b, tenantID...)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(certID)))
-	b = append(b, certID...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(id)))
+	b = append(b, id...)
 	return b
+}
+
+// WebhookAAD binds a webhook's sealed signing secret to its tenant and
+// webhook ids, as AAD does for certificate keys; its label differs, so a
+// certificate's blob never opens as a webhook's, nor the reverse.
+func WebhookAAD(tenantID, webhookID string) []byte {
+	return labelledAAD(webhookAADLabel, tenantID, webhookID)
+}
+
+// SealedAAD is the AAD a sealed secret was sealed with.
+func SealedAAD(k store.SealedKey) []byte {
+	if k.Kind == store.SealedWebhookSecret {
+		return WebhookAAD(k.TenantID, k.ID)
+	}
+	return AAD(k.TenantID, k.ID)
 }
 
 // Seal encrypts plaintext in an envelope: a fresh random data key encrypts

@@ -346,17 +346,19 @@ func (s *sqlStore) Message(ctx context.Context, tenantID string, sha []byte) (Me
 }
 
 func (s *sqlStore) PutReport(ctx context.Context, r Report) error {
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO reports (tenant_id, sha256, analyzer_version, verdict, confidence, category,
+	return s.inTx(ctx, "put report", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reports (tenant_id, sha256, analyzer_version, verdict, confidence, category,
 sender, sender_domain, report_json, analyzed_at, brand) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (tenant_id, sha256) DO UPDATE SET analyzer_version = excluded.analyzer_version, verdict = excluded.verdict,
   confidence = excluded.confidence, category = excluded.category, sender = excluded.sender,
   sender_domain = excluded.sender_domain, report_json = excluded.report_json, analyzed_at = excluded.analyzed_at,
   brand = excluded.brand`,
-		r.TenantID, nonNil(r.SHA256), r.AnalyzerVersion, r.Verdict, r.Confidence, r.Category, r.Sender, r.SenderDomain,
-		nonNil(r.JSON), s.timeArg(r.AnalyzedAt), r.Brand); err != nil {
-		return s.fail(ctx, "put report", err)
-	}
-	return nil
+			r.TenantID, nonNil(r.SHA256), r.AnalyzerVersion, r.Verdict, r.Confidence, r.Category, r.Sender, r.SenderDomain,
+			nonNil(r.JSON), s.timeArg(r.AnalyzedAt), r.Brand); err != nil {
+			return err
+		}
+		return s.publish(ctx, tx, r.TenantID, EventReportReady, r.AnalyzedAt, func(tx *sql.Tx) (any, error) { return s.reportEvent(ctx, tx, r) })
+	})
 }
 
 func (s *sqlStore) Report(ctx context.Context, tenantID string, sha []byte) (Report, error) {

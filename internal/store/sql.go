@@ -310,35 +310,40 @@ WHERE tenant_id = $1 AND id = $2 AND status = 'pending'`, tenantID, certID, s.ti
 	})
 }
 
-func (s *sqlStore) RewrapKeys(ctx context.Context, fn func(Certificate) ([]byte, string, error)) (int, error) {
+func (s *sqlStore) RewrapKeys(ctx context.Context, fn func(SealedKey) ([]byte, string, error)) (int, error) {
 	n := 0
 	err := s.inTx(ctx, "rewrap keys", func(tx *sql.Tx) error {
 		n = 0
 		// Read everything before updating: a PostgreSQL connection cannot
 		// run the updates while the query's rows are still streaming in.
-		rows, err := tx.QueryContext(ctx, `SELECT `+certColumns+` FROM certificates ORDER BY tenant_id, created_at, id`)
+		rows, err := tx.QueryContext(ctx, `SELECT 'certificate-key', id, tenant_id, key_blob, kek_id FROM certificates
+UNION ALL SELECT 'webhook-secret', id, tenant_id, secret_blob, kek_id FROM webhooks
+ORDER BY 3, 1, 2`)
 		if err != nil {
 			return err
 		}
-		var cs []Certificate
+		var keys []SealedKey
 		for rows.Next() {
-			c, err := scanCertificate(rows)
-			if err != nil {
+			var k SealedKey
+			if err := rows.Scan(&k.Kind, &k.ID, &k.TenantID, &k.Blob, &k.KEKID); err != nil {
 				rows.Close()
 				return err
 			}
-			cs = append(cs, c)
+			keys = append(keys, k)
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err
 		}
-		for _, c := range cs {
-			blob, kekID, err := fn(c)
+		for _, k := range keys {
+			blob, kekID, err := fn(k)
 			if err != nil {
-				return &fnError{id: c.ID, err: err}
+				return &fnError{what: string(k.Kind) + " " + k.ID, err: err}
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE certificates SET key_blob = $2, kek_id = $3 WHERE id = $1`,
-				c.ID, nonNil(blob), kekID); err != nil {
+			q := `UPDATE certificates SET key_blob = $2, kek_id = $3 WHERE id = $1`
+			if k.Kind == SealedWebhookSecret {
+				q = `UPDATE webhooks SET secret_blob = $2, kek_id = $3 WHERE id = $1`
+			}
+			if _, err := tx.ExecContext(ctx, q, k.ID, nonNil(blob), kekID); err != nil {
 				return err
 			}
 			n++
@@ -354,11 +359,11 @@ func (s *sqlStore) RewrapKeys(ctx context.Context, fn func(Certificate) ([]byte,
 // fnError is a failure of the caller's function inside a transaction: it is
 // returned as is, never classified as a database error.
 type fnError struct {
-	id  string
-	err error
+	what string
+	err  error
 }
 
-func (e *fnError) Error() string { return "certificate " + e.id + ": " + e.err.Error() }
+func (e *fnError) Error() string { return e.what + ": " + e.err.Error() }
 func (e *fnError) Unwrap() error { return e.err }
 
 // API tokens.
@@ -423,13 +428,21 @@ func (s *sqlStore) AddAudit(ctx context.Context, e AuditEvent) error {
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", op, err)
 	}
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
+	return s.inTx(ctx, op, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		e.ID, e.TenantID, s.timeArg(e.At), e.Actor, e.Action,
-		string(idsJSON), string(optsJSON), string(e.Outcome), e.Detail); err != nil {
-		return s.fail(ctx, op, err)
-	}
-	return nil
+			e.ID, e.TenantID, s.timeArg(e.At), e.Actor, e.Action,
+			string(idsJSON), string(optsJSON), string(e.Outcome), e.Detail); err != nil {
+			return err
+		}
+		if !announced(e.Action) {
+			return nil
+		}
+		return s.publish(ctx, tx, e.TenantID, EventActionTaken, e.At, func(*sql.Tx) (any, error) {
+			return ActionEvent{AuditID: e.ID, At: e.At.UTC(), Actor: e.Actor, Action: e.Action, Identities: ids, Options: opts,
+				Outcome: string(e.Outcome), Detail: e.Detail}, nil
+		})
+	})
 }
 
 func (s *sqlStore) AuditEvents(ctx context.Context, tenantID string, limit int) ([]AuditEvent, error) {

@@ -89,6 +89,24 @@ type Certificate struct {
 	RetiredAt        *time.Time
 }
 
+// SealedKind says what a sealed secret is.
+type SealedKind string
+
+// Kinds of sealed secrets.
+const (
+	SealedCertificateKey SealedKind = "certificate-key"
+	SealedWebhookSecret  SealedKind = "webhook-secret"
+)
+
+// SealedKey is one secret sealed by the keyring, as RewrapKeys presents it.
+type SealedKey struct {
+	Kind     SealedKind
+	ID       string // the certificate's or the webhook's id
+	TenantID string
+	Blob     []byte
+	KEKID    string
+}
+
 // Role is what an API token or user may do within its scope.
 type Role string
 
@@ -119,6 +137,7 @@ type Store interface {
 	Quarantine      // quarantine items, raw messages, reports, sync state (quarantine.go)
 	ConnectionTests // the last connection test per tenant (conntest.go)
 	Overrides       // analysts' verdicts beside the engine's (overrides.go)
+	Webhooks        // outgoing webhooks and their deliveries (webhooks.go)
 
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string
@@ -161,12 +180,13 @@ type Store interface {
 	// previously active one, in one transaction. ErrNotFound if certID is not
 	// a pending certificate of this tenant.
 	ActivateCertificate(ctx context.Context, tenantID, certID string, at time.Time) error
-	// RewrapKeys calls fn for every certificate and stores the blob and KEK id
-	// it returns, all in one transaction: if fn fails once, nothing changes.
-	// It returns how many certificates were rewritten. fn must not call the
-	// Store: it runs inside the transaction (on SQLite, on the one write
-	// connection, so a write from fn would wait forever).
-	RewrapKeys(ctx context.Context, fn func(Certificate) (blob []byte, kekID string, err error)) (int, error)
+	// RewrapKeys calls fn for every sealed secret (certificate private keys,
+	// webhook signing secrets) and stores the blob and KEK id it returns,
+	// all in one transaction: if fn fails once, nothing changes. It returns
+	// how many secrets were rewritten. fn must not call the Store: it runs
+	// inside the transaction (on SQLite, on the one write connection, so a
+	// write from fn would wait forever).
+	RewrapKeys(ctx context.Context, fn func(SealedKey) (blob []byte, kekID string, err error)) (int, error)
 
 	// CreateAPIToken stores a token (its hash). ErrConflict on a duplicate
 	// hash, ErrNotFound when TenantID names no tenant.

@@ -30,10 +30,12 @@ import (
 // synced by the real pipeline (Exchange client, analysis engine), served
 // by the console, with release and delete going back to the emulator.
 type liveConsole struct {
-	url string
-	st  store.Store
-	sim *m365sim.Sim
-	ten store.Tenant
+	url  string
+	st   store.Store
+	sim  *m365sim.Sim
+	ten  store.Tenant
+	svc  *tenant.Service
+	pipe *ingest.Service
 }
 
 func newLiveConsole(t *testing.T, dbURL string) *liveConsole {
@@ -118,11 +120,11 @@ func newLiveConsole(t *testing.T, dbURL string) *liveConsole {
 			t.Fatal(err)
 		}
 	}
-	h, err := web.New(web.Options{Store: st, Tenants: svc, Actions: conn, Tester: conn})
+	h, err := web.New(web.Options{Store: st, Tenants: svc, Actions: conn, Tester: conn, WebhookAllowInsecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &liveConsole{url: httptestServer(t, h), st: st, sim: sim, ten: ten}
+	return &liveConsole{url: httptestServer(t, h), st: st, sim: sim, ten: ten, svc: svc, pipe: pipe}
 }
 
 func TestConsoleQuarantine(t *testing.T) {

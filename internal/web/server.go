@@ -45,6 +45,9 @@ type Options struct {
 	// own metrics; the pipeline registers into the same one. A new registry
 	// when nil.
 	Registry *prometheus.Registry
+	// WebhookAllowInsecure accepts http:// and private-address webhook
+	// URLs (config webhook_allow_insecure).
+	WebhookAllowInsecure bool
 }
 
 // Server is the HTTP handler of qtriage.
@@ -57,6 +60,8 @@ type Server struct {
 	tenants    *tenant.Service
 	actions    Actions
 	tester     Tester
+
+	webhookAllowInsecure bool
 
 	pages     map[string]*template.Template
 	throttle  *throttle
@@ -83,7 +88,8 @@ func New(o Options) (*Server, error) {
 		o.PublicHost = "qtriage.local"
 	}
 	s := &Server{st: o.Store, log: o.Log, publicHost: o.PublicHost, now: o.Now, mux: http.NewServeMux(), tenants: o.Tenants, actions: o.Actions, tester: o.Tester,
-		throttle: newThrottle(5, 15*time.Minute), csrf: http.NewCrossOriginProtection()}
+		webhookAllowInsecure: o.WebhookAllowInsecure,
+		throttle:             newThrottle(5, 15*time.Minute), csrf: http.NewCrossOriginProtection()}
 	var err error
 	if s.pages, err = parseTemplates(); err != nil {
 		return nil, err
@@ -133,6 +139,11 @@ func New(o Options) (*Server, error) {
 	s.mux.Handle("POST /api/v1/tenants/{slug}/quarantine/release", s.api(s.apiAction("release")))
 	s.mux.Handle("POST /api/v1/tenants/{slug}/quarantine/delete", s.api(s.apiAction("delete")))
 	s.mux.Handle("GET /api/v1/tenants/{slug}/audit", s.api(s.apiAudit))
+	s.mux.Handle("GET /api/v1/tenants/{slug}/webhooks", s.api(s.apiWebhooks))
+	s.mux.Handle("POST /api/v1/tenants/{slug}/webhooks", s.api(s.apiCreateWebhook))
+	s.mux.Handle("GET /api/v1/tenants/{slug}/webhooks/deliveries", s.api(s.apiDeliveries))
+	s.mux.Handle("DELETE /api/v1/tenants/{slug}/webhooks/{id}", s.api(s.apiDeleteWebhook))
+	s.mux.Handle("POST /api/v1/tenants/{slug}/webhooks/{id}/test", s.api(s.apiTestWebhook))
 	s.mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound
 	}))
@@ -161,6 +172,10 @@ func New(o Options) (*Server, error) {
 	s.mux.Handle("POST /t/{slug}/settings/integrations/m365/test", s.ui(s.testConnection))
 	s.mux.Handle("POST /t/{slug}/settings/integrations/m365/certificates/rotate", s.ui(s.rotateCertificate))
 	s.mux.Handle("POST /t/{slug}/settings/integrations/m365/certificates/{id}/activate", s.ui(s.activateCertificate))
+	s.mux.Handle("GET /t/{slug}/settings/integrations/webhooks", s.ui(s.webhooksPage))
+	s.mux.Handle("POST /t/{slug}/settings/integrations/webhooks", s.ui(s.createWebhookForm))
+	s.mux.Handle("POST /t/{slug}/settings/integrations/webhooks/{id}/delete", s.ui(s.deleteWebhookForm))
+	s.mux.Handle("POST /t/{slug}/settings/integrations/webhooks/{id}/test", s.ui(s.testWebhookForm))
 	s.mux.Handle("GET /t/{slug}/certificate.crt", s.ui(s.uiDownload(keyring.FormatPEM)))
 	s.mux.Handle("GET /t/{slug}/certificate.cer", s.ui(s.uiDownload(keyring.FormatDER)))
 	return s, nil

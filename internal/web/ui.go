@@ -92,6 +92,8 @@ var flashes = map[string]flash{
 	"cert-activated":   {"ok", "Certificate activated; the previous one is retired."},
 	"released":         {"ok", "Released to all recipients. The action is in the audit trail."},
 	"deleted":          {"ok", "Deleted. The action is in the audit trail."},
+	"webhook-deleted":  {"ok", "Webhook deleted; its pending deliveries are dropped."},
+	"webhook-pinged":   {"ok", "Test event queued; its delivery appears below within seconds."},
 }
 
 func flashFromQuery(r *http.Request) *flash {
@@ -250,12 +252,22 @@ func (s *Server) integrations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	hooks, err := s.st.Webhooks(r.Context(), t.ID)
+	if err != nil {
+		return err
+	}
 	all := []integration{{
 		Name:        "Microsoft 365 / Defender for Office 365",
 		Description: "Reads the quarantine of your Exchange Online tenant with an app-only certificate, and releases or deletes messages on your analysts' decision.",
 		URL:         "/t/" + t.Slug + "/settings/integrations/m365",
 		Keywords:    []string{"microsoft", "365", "m365", "office", "defender", "exchange", "entra", "azure", "quarantine", "o365"},
 		Connected:   t.Connection != nil,
+	}, {
+		Name:        "Webhooks (SIEM, SOAR, chat)",
+		Description: "Sends each new report and each action taken to your own HTTPS endpoints, signed with HMAC-SHA256 and retried until they answer.",
+		URL:         "/t/" + t.Slug + "/settings/integrations/webhooks",
+		Keywords:    []string{"webhook", "siem", "soar", "splunk", "sentinel", "slack", "teams", "http", "events", "notify"},
+		Connected:   len(hooks) > 0,
 	}}
 	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
 	var items []integration

@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"quarantine/list, filter and count", testItems},
 		{"audit/append and list", testAudit},
 		{"audit/errors", testAuditErrors},
+		{"webhooks/outbox, claim and finish", testWebhooks},
 		{"context/cancelled", testCancelled},
 		{"concurrency/writers", testConcurrentWriters},
 	} {
@@ -486,35 +487,47 @@ func testRewrap(t *testing.T, ctx context.Context, s store.Store) {
 	a2 := cert(a.ID, store.CertPending, at(1))
 	mustNotFail(t, "add pending", s.AddCertificate(ctx, a2))
 
+	hook := store.Webhook{ID: "00000000-0000-4000-8000-0000000000a1", TenantID: b1.TenantID, URL: "https://hooks.example.test/q",
+		Events: []string{store.EventReportReady}, SecretBlob: []byte("sealed secret"), KEKID: "kek-1", CreatedAt: at(2)}
+	mustNotFail(t, "create webhook", s.CreateWebhook(ctx, hook))
+
 	seen := map[string]int{}
-	n, err := s.RewrapKeys(ctx, func(c store.Certificate) ([]byte, string, error) {
-		seen[c.ID]++
-		if c.KEKID != "kek-1" || len(c.KeyBlob) == 0 {
-			return nil, "", fmt.Errorf("certificate %s came with kek %q and %d key bytes", c.ID, c.KEKID, len(c.KeyBlob))
+	n, err := s.RewrapKeys(ctx, func(k store.SealedKey) ([]byte, string, error) {
+		seen[string(k.Kind)+" "+k.ID]++
+		if k.KEKID != "kek-1" || len(k.Blob) == 0 {
+			return nil, "", fmt.Errorf("%s %s came with kek %q and %d key bytes", k.Kind, k.ID, k.KEKID, len(k.Blob))
 		}
-		return append([]byte("rewrapped "), c.KeyBlob...), "kek-2", nil
+		return append([]byte("rewrapped "), k.Blob...), "kek-2", nil
 	})
 	mustNotFail(t, "rewrap", err)
-	if n != 3 {
-		t.Errorf("rewrap = %d, want 3", n)
+	if n != 4 {
+		t.Errorf("rewrap = %d, want 4", n)
 	}
 	for _, c := range []store.Certificate{a1, b1, a2} {
-		if seen[c.ID] != 1 {
-			t.Errorf("fn saw certificate %s %d times, want once", c.ID, seen[c.ID])
+		if seen["certificate-key "+c.ID] != 1 {
+			t.Errorf("fn saw certificate %s %d times, want once", c.ID, seen["certificate-key "+c.ID])
 		}
 		got, err := s.Certificate(ctx, c.TenantID, c.ID)
 		mustNotFail(t, "certificate", err)
 		c.KeyBlob, c.KEKID = append([]byte("rewrapped "), c.KeyBlob...), "kek-2"
 		checkCert(t, got, c)
 	}
+	if seen["webhook-secret "+hook.ID] != 1 {
+		t.Errorf("fn saw the webhook secret %d times, want once", seen["webhook-secret "+hook.ID])
+	}
+	gotHook, err := s.Webhook(ctx, hook.TenantID, hook.ID)
+	mustNotFail(t, "webhook", err)
+	if string(gotHook.SecretBlob) != "rewrapped sealed secret" || gotHook.KEKID != "kek-2" {
+		t.Errorf("webhook secret after rewrap = %q under %q", gotHook.SecretBlob, gotHook.KEKID)
+	}
 
 	// Rewrapping is repeatable: every certificate, every time.
-	n, err = s.RewrapKeys(ctx, func(store.Certificate) ([]byte, string, error) {
+	n, err = s.RewrapKeys(ctx, func(store.SealedKey) ([]byte, string, error) {
 		return []byte("x"), "kek-3", nil
 	})
 	mustNotFail(t, "rewrap again", err)
-	if n != 3 {
-		t.Errorf("rewrap again = %d, want 3", n)
+	if n != 4 {
+		t.Errorf("rewrap again = %d, want 4", n)
 	}
 }
 
@@ -525,7 +538,7 @@ func testRewrapRollback(t *testing.T, ctx context.Context, s store.Store) {
 
 	errBoom := errors.New("kek unavailable")
 	calls := 0
-	n, err := s.RewrapKeys(ctx, func(c store.Certificate) ([]byte, string, error) {
+	n, err := s.RewrapKeys(ctx, func(store.SealedKey) ([]byte, string, error) {
 		calls++
 		if calls == 2 {
 			return nil, "", errBoom
@@ -624,7 +637,7 @@ func testCancelled(t *testing.T, ctx context.Context, s store.Store) {
 		"tenant":        func() error { _, err := s.Tenant(cancelled, "contoso"); return err },
 		"tenants":       func() error { _, err := s.Tenants(cancelled); return err },
 		"rewrap": func() error {
-			_, err := s.RewrapKeys(cancelled, func(store.Certificate) ([]byte, string, error) { return nil, "", nil })
+			_, err := s.RewrapKeys(cancelled, func(store.SealedKey) ([]byte, string, error) { return nil, "", nil })
 			return err
 		},
 		"ping":    func() error { return s.Ping(cancelled) },

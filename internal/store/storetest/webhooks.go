@@ -1,0 +1,164 @@
+package storetest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/qtriage/qtriage/internal/store"
+)
+
+func webhook(tenantID, id string, created time.Time, events ...string) store.Webhook {
+	return store.Webhook{ID: id, TenantID: tenantID, URL: "https://hooks.example.test/" + id, Description: "SIEM",
+		Events: events, SecretBlob: []byte("sealed " + id), KEKID: "kek-1", CreatedAt: created}
+}
+
+func testWebhooks(t *testing.T, ctx context.Context, s store.Store) {
+	alpha, _ := createTenant(t, ctx, s, "alpha", at(0))
+	bravo, _ := createTenant(t, ctx, s, "bravo", at(0))
+	const (
+		reports = "00000000-0000-4000-8000-000000000001"
+		actions = "00000000-0000-4000-8000-000000000002"
+		other   = "00000000-0000-4000-8000-000000000003"
+	)
+	mustNotFail(t, "create reports hook", s.CreateWebhook(ctx, webhook(alpha.ID, reports, at(1), store.EventReportReady)))
+	mustNotFail(t, "create actions hook", s.CreateWebhook(ctx, webhook(alpha.ID, actions, at(2), store.EventActionTaken, store.EventReportReady)))
+	mustNotFail(t, "create bravo's hook", s.CreateWebhook(ctx, webhook(bravo.ID, other, at(3), store.EventActionTaken)))
+	checkErr(t, "unknown event type", s.CreateWebhook(ctx, webhook(alpha.ID, newID(), at(4), "mail.read")), nil)
+	checkErr(t, "no event type", s.CreateWebhook(ctx, webhook(alpha.ID, newID(), at(4))), nil)
+	checkErr(t, "unknown tenant", s.CreateWebhook(ctx, webhook("no-such-tenant", newID(), at(4), store.EventReportReady)), store.ErrNotFound)
+	checkErr(t, "duplicate id", s.CreateWebhook(ctx, webhook(alpha.ID, reports, at(4), store.EventReportReady)), store.ErrConflict)
+
+	hooks, err := s.Webhooks(ctx, alpha.ID)
+	mustNotFail(t, "webhooks", err)
+	if len(hooks) != 2 || hooks[0].ID != reports || hooks[1].ID != actions || len(hooks[1].Events) != 2 ||
+		string(hooks[0].SecretBlob) != "sealed "+reports || !hooks[0].CreatedAt.Equal(at(1)) {
+		t.Fatalf("alpha's webhooks: %+v", hooks)
+	}
+	if _, err := s.Webhook(ctx, bravo.ID, reports); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("another tenant's webhook: %v", err)
+	}
+	checkErr(t, "delete another tenant's webhook", s.DeleteWebhook(ctx, bravo.ID, reports), store.ErrNotFound)
+
+	// A report: one delivery for each of alpha's two subscribed webhooks,
+	// written with the report, with the event's data.
+	h := sha256.Sum256([]byte("webhook message"))
+	_, err = s.UpsertItems(ctx, []store.QuarantineItem{item(alpha.ID, `w1\r1`, 300)})
+	mustNotFail(t, "upsert", err)
+	_, err = s.StoreMessage(ctx, store.Message{TenantID: alpha.ID, SHA256: h[:], Size: 3, RawZstd: []byte("raw"), StoredAt: at(5)}, `w1\r1`)
+	mustNotFail(t, "store message", err)
+	mustNotFail(t, "put report", s.PutReport(ctx, store.Report{TenantID: alpha.ID, SHA256: h[:], AnalyzerVersion: "9.9.9", Verdict: "malicious",
+		Confidence: 0.9, Category: "credential_phishing", Sender: "bad@phish.example", SenderDomain: "phish.example",
+		JSON: []byte(`{"summary":"This message impersonates a bank.","priority":"high"}`), AnalyzedAt: at(6)}))
+	// An audited action; and one that is not announced.
+	mustNotFail(t, "audit release", s.AddAudit(ctx, auditEvent(alpha.ID, 7, "quarantine.release")))
+	mustNotFail(t, "audit other", s.AddAudit(ctx, auditEvent(alpha.ID, 8, "tenant.connect")))
+	mustNotFail(t, "audit bravo", s.AddAudit(ctx, auditEvent(bravo.ID, 8, "quarantine.delete")))
+
+	ds, err := s.Deliveries(ctx, alpha.ID, 10)
+	mustNotFail(t, "deliveries", err)
+	count := map[string]int{}
+	for _, d := range ds {
+		count[d.Webhook.ID+" "+d.EventType]++
+		if d.State != store.DeliveryPending || d.Attempts != 0 || d.TenantID != alpha.ID || d.Webhook.SecretBlob != nil {
+			t.Errorf("new delivery: %+v", d)
+		}
+	}
+	if len(ds) != 3 || count[reports+" report.ready"] != 1 || count[actions+" report.ready"] != 1 || count[actions+" action.taken"] != 1 {
+		t.Fatalf("alpha's deliveries: %v", count)
+	}
+	var ev struct {
+		ID     string            `json:"id"`
+		Type   string            `json:"type"`
+		Tenant store.EventTenant `json:"tenant"`
+		Data   store.ReportEvent `json:"data"`
+	}
+	for _, d := range ds {
+		if d.EventType != store.EventReportReady {
+			continue
+		}
+		mustNotFail(t, "decode", json.Unmarshal(d.Body, &ev))
+		if ev.ID != d.EventID || ev.Tenant.Slug != "alpha" || ev.Data.SHA256 != hex.EncodeToString(h[:]) || ev.Data.Verdict != "malicious" ||
+			ev.Data.Summary != "This message impersonates a bank." || ev.Data.Priority != "high" || ev.Data.Subject != "Verify your account" ||
+			len(ev.Data.Items) != 1 || ev.Data.Items[0].Identity != `w1\r1` || len(ev.Data.Items[0].Recipients) != 2 {
+			t.Errorf("report.ready body: %s", d.Body)
+		}
+	}
+	if ds[0].EventID == "" || (ds[1].EventType == ds[2].EventType && ds[1].EventID != ds[2].EventID) {
+		t.Errorf("one event, one id for every webhook: %+v", ds)
+	}
+
+	// Claim: every due delivery once (bravo's too), with its webhook and
+	// secret; a second claim within the lease gets nothing.
+	got, err := s.ClaimDeliveries(ctx, at(10), time.Minute, 10)
+	mustNotFail(t, "claim", err)
+	if len(got) != 4 {
+		t.Fatalf("claimed %d, want 4", len(got))
+	}
+	for _, d := range got {
+		if d.Attempts != 1 || len(d.Webhook.SecretBlob) == 0 || d.Webhook.URL == "" {
+			t.Errorf("claimed delivery: %+v", d)
+		}
+	}
+	if again, err := s.ClaimDeliveries(ctx, at(10), time.Minute, 10); err != nil || len(again) != 0 {
+		t.Fatalf("claimed again within the lease: %d %v", len(again), err)
+	}
+	// One delivered, one to retry later, one failed for good; the fourth's
+	// process "died": its lease runs out and it is claimed again.
+	retry := at(30)
+	mustNotFail(t, "finish delivered", s.FinishDelivery(ctx, got[0].ID, store.DeliveryResult{At: at(10), Status: 204}))
+	mustNotFail(t, "finish retry", s.FinishDelivery(ctx, got[1].ID, store.DeliveryResult{At: at(10), Status: 503, Error: "HTTP 503", Retry: &retry}))
+	mustNotFail(t, "finish failed", s.FinishDelivery(ctx, got[2].ID, store.DeliveryResult{At: at(10), Status: 400, Error: "HTTP 400"}))
+	w, err := s.Webhook(ctx, got[2].Webhook.TenantID, got[2].Webhook.ID)
+	mustNotFail(t, "webhook after failure", err)
+	if w.LastStatus != 400 || w.LastError != "HTTP 400" || w.LastDeliveryAt == nil || !w.LastDeliveryAt.Equal(at(10)) {
+		t.Errorf("webhook's last delivery: %+v", w)
+	}
+	checkErr(t, "finish unknown", s.FinishDelivery(ctx, "nope", store.DeliveryResult{At: at(10)}), store.ErrNotFound)
+	again, err := s.ClaimDeliveries(ctx, at(12), time.Minute, 10)
+	mustNotFail(t, "claim after lease", err)
+	if len(again) != 1 || again[0].ID != got[3].ID || again[0].Attempts != 2 {
+		t.Fatalf("after the lease ran out: %+v", again)
+	}
+	mustNotFail(t, "finish the reclaimed", s.FinishDelivery(ctx, again[0].ID, store.DeliveryResult{At: at(12), Status: 200}))
+	again, err = s.ClaimDeliveries(ctx, at(31), time.Minute, 10)
+	mustNotFail(t, "claim retry", err)
+	if len(again) != 1 || again[0].ID != got[1].ID || again[0].Attempts != 2 {
+		t.Fatalf("the retry: %d deliveries, first %s attempt %d", len(again), again[0].ID, again[0].Attempts)
+	}
+	mustNotFail(t, "finish the retry", s.FinishDelivery(ctx, again[0].ID, store.DeliveryResult{At: at(31), Status: 200}))
+
+	// A ping goes to one webhook, subscribed or not.
+	id, err := s.PingWebhook(ctx, alpha.ID, reports, at(40))
+	mustNotFail(t, "ping", err)
+	if _, err := s.PingWebhook(ctx, bravo.ID, reports, at(40)); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("ping another tenant's webhook: %v", err)
+	}
+	pinged, err := s.ClaimDeliveries(ctx, at(41), time.Minute, 10)
+	mustNotFail(t, "claim ping", err)
+	if len(pinged) != 1 || pinged[0].ID != id || pinged[0].EventType != store.EventPing {
+		t.Fatalf("ping delivery: %+v", pinged)
+	}
+
+	// Pruning keeps pending deliveries; deleting a webhook removes its own.
+	n, err := s.PruneDeliveries(ctx, at(100))
+	mustNotFail(t, "prune", err)
+	if n != 4 {
+		t.Errorf("pruned %d, want 4 (three delivered and the failed)", n)
+	}
+	mustNotFail(t, "delete", s.DeleteWebhook(ctx, alpha.ID, actions))
+	hooks, _ = s.Webhooks(ctx, alpha.ID)
+	ds, _ = s.Deliveries(ctx, alpha.ID, 10)
+	if len(hooks) != 1 || hooks[0].ID != reports {
+		t.Errorf("webhooks after delete: %+v", hooks)
+	}
+	for _, d := range ds {
+		if d.Webhook.ID == actions {
+			t.Errorf("a deleted webhook's delivery is left: %+v", d)
+		}
+	}
+}

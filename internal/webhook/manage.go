@@ -1,0 +1,70 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/qtriage/qtriage/internal/keyring"
+	"github.com/qtriage/qtriage/internal/store"
+)
+
+// ErrInvalid marks input the user must correct; the message says how.
+var ErrInvalid = errors.New("invalid webhook")
+
+// MaxPerTenant is how many webhooks one tenant may have.
+const MaxPerTenant = 10
+
+// NewWebhook is what an admin gives to register a webhook.
+type NewWebhook struct {
+	URL         string
+	Description string
+	Events      []string // store.EventTypes; empty means all of them
+}
+
+// Create validates w, generates its signing secret, seals it with kek and
+// stores the webhook. The secret is returned once, here, and never again.
+func Create(ctx context.Context, st store.Store, kek *keyring.KEK, tenantID string, w NewWebhook, allowInsecure bool, now time.Time) (store.Webhook, string, error) {
+	u, err := CheckURL(strings.TrimSpace(w.URL), allowInsecure)
+	if err != nil {
+		return store.Webhook{}, "", fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	desc := strings.TrimSpace(w.Description)
+	if len(desc) > 200 {
+		return store.Webhook{}, "", fmt.Errorf("%w: the description is longer than 200 characters", ErrInvalid)
+	}
+	events := w.Events
+	if len(events) == 0 {
+		events = store.EventTypes
+	}
+	var clean []string
+	for _, e := range events {
+		if !slices.Contains(store.EventTypes, e) {
+			return store.Webhook{}, "", fmt.Errorf("%w: unknown event type %q (known: %s)", ErrInvalid, e, strings.Join(store.EventTypes, ", "))
+		}
+		if !slices.Contains(clean, e) {
+			clean = append(clean, e)
+		}
+	}
+	existing, err := st.Webhooks(ctx, tenantID)
+	if err != nil {
+		return store.Webhook{}, "", err
+	}
+	if len(existing) >= MaxPerTenant {
+		return store.Webhook{}, "", fmt.Errorf("%w: a tenant has at most %d webhooks", ErrInvalid, MaxPerTenant)
+	}
+	secret := NewSecret()
+	h := store.Webhook{ID: uuid.NewString(), TenantID: tenantID, URL: u.String(), Description: desc, Events: clean, KEKID: kek.ID, CreatedAt: now.UTC()}
+	if h.SecretBlob, err = kek.Seal([]byte(secret), keyring.WebhookAAD(tenantID, h.ID)); err != nil {
+		return store.Webhook{}, "", err
+	}
+	if err := st.CreateWebhook(ctx, h); err != nil {
+		return store.Webhook{}, "", err
+	}
+	return h, secret, nil
+}
