@@ -5,9 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/qtriage/qtriage/internal/analysis"
@@ -34,7 +39,14 @@ func (a *app) pipeline(ctx context.Context, schedule bool, reg prometheus.Regist
 		Store: svc.Store, DB: cfg.DB, Connector: conn, Analyzer: ingest.Engine{Engine: engine}, Diagnose: conn.Diagnose,
 		Log: log, Now: a.now, Interval: cfg.Interval(), Workers: cfg.Workers, Schedule: schedule, Registerer: reg,
 	})
-	return p, conn, err
+	if err != nil {
+		return nil, nil, err
+	}
+	// With PostgreSQL, the limit of requests to each tenant holds across
+	// every process.
+	conn.Exchange.Slots = p.Slots()
+	conn.Observer = p
+	return p, conn, nil
 }
 
 // startWebhooks runs the webhook dispatcher until the returned stop is
@@ -65,19 +77,31 @@ func (a *app) workerCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			p, _, err := a.pipeline(ctx, false, nil)
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			log, _ := a.logger()
+			reg := prometheus.NewRegistry()
+			p, _, err := a.pipeline(ctx, false, reg)
 			if err != nil {
 				return err
 			}
 			if err := p.Start(ctx); err != nil {
 				return err
 			}
-			stopWebhooks, err := a.startWebhooks(ctx, nil)
+			stopWebhooks, err := a.startWebhooks(ctx, reg)
 			if err != nil {
 				return err
 			}
 			defer stopWebhooks()
-			log, _ := a.logger()
+			if cfg.MetricsListen != "" {
+				stop, err := serveMetrics(cfg.MetricsListen, reg, log)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			log.Info("worker started")
 			<-ctx.Done()
 			log.Info("worker stopping: finishing running jobs")
@@ -86,6 +110,33 @@ func (a *app) workerCommand() *cobra.Command {
 			return p.Stop(stopCtx)
 		},
 	}
+}
+
+// serveMetrics serves /metrics (the process's registry, with Go and
+// process metrics) and /healthz on addr, for a worker, which has no other
+// listener; stop shuts it down.
+func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) (stop func(), err error) {
+	if err := reg.Register(collectors.NewGoCollector()); err != nil {
+		return nil, err
+	}
+	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics_listen: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("worker metrics listening", "addr", "http://"+ln.Addr().String()+"/metrics")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
 }
 
 // tenantStatus is one line of `qtriage status --json`.

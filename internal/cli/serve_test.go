@@ -116,3 +116,52 @@ func TestServe(t *testing.T) {
 		}
 	})
 }
+
+// TestWorkerMetrics: a worker given metrics_listen serves its pipeline's
+// and webhook dispatcher's metrics, and stops cleanly.
+func TestWorkerMetrics(t *testing.T) {
+	backends(t, func(t *testing.T, e *env) {
+		e.ok("tenant", "create", "contoso")
+		addr := freeAddr(t)
+		e.vars["QTRIAGE_METRICS_LISTEN"] = addr
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var stderr syncBuffer
+		done := make(chan int, 1)
+		go func() { done <- cli.RunEnv(ctx, []string{"qtriage", "worker"}, e.getenv, io.Discard, &stderr) }()
+		var body []byte
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			resp, err := http.Get("http://" + addr + "/metrics")
+			if err == nil {
+				body, _ = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("worker metrics not served: %v\n%s", err, stderr.String())
+			}
+			select {
+			case code := <-done:
+				t.Fatalf("worker exited %d:\n%s", code, stderr.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		for _, want := range []string{"qtriage_ingest_queue_jobs", "go_goroutines", "process_cpu_seconds_total"} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("worker /metrics lacks %s", want)
+			}
+		}
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Fatalf("worker exited %d:\n%s", code, stderr.String())
+			}
+		case <-time.After(40 * time.Second):
+			t.Fatal("worker did not stop")
+		}
+	})
+}

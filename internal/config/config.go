@@ -35,6 +35,8 @@ type Config struct {
 	// WebhookAllowInsecure lets webhooks use http:// and reach loopback and
 	// private addresses.
 	WebhookAllowInsecure bool `toml:"webhook_allow_insecure"`
+	// MetricsListen is where a worker serves /metrics; empty: nowhere.
+	MetricsListen string `toml:"metrics_listen"`
 
 	// MasterKey is the base64 key-encryption key. It is read only from the
 	// environment (QTRIAGE_MASTER_KEY): never from a file qtriage might echo,
@@ -65,6 +67,7 @@ func Settings() []Setting {
 		{"cert_validity_days", "QTRIAGE_CERT_VALIDITY_DAYS", "730", "validity of new tenant certificates, in days"},
 		{"sync_interval", "QTRIAGE_SYNC_INTERVAL", "5m", "time between two syncs of each tenant's quarantine (a Go duration: 30s, 5m, 1h)"},
 		{"workers", "QTRIAGE_WORKERS", "8", "jobs (syncs, exports, analyses) one process runs at once"},
+		{"metrics_listen", "QTRIAGE_METRICS_LISTEN", "", "address where `qtriage worker` serves /metrics and /healthz (serve has them on listen); empty: none"},
 		{"webhook_allow_insecure", "QTRIAGE_WEBHOOK_ALLOW_INSECURE", "false", "let webhooks use http:// URLs and loopback or private addresses (an in-house receiver); off, only https to public addresses"},
 	}
 }
@@ -156,6 +159,8 @@ func (c *Config) set(key, value, source string) error {
 		c.SyncInterval = value
 	case "workers":
 		return atoi(&c.Workers)
+	case "metrics_listen":
+		c.MetricsListen = value
 	case "webhook_allow_insecure":
 		b, err := strconv.ParseBool(value)
 		if err != nil {
@@ -197,6 +202,11 @@ func (c Config) Validate() error {
 	}
 	if d, err := time.ParseDuration(c.SyncInterval); err != nil || d < 10*time.Second || d > 24*time.Hour {
 		bad("sync_interval %q: want a duration between 10s and 24h, such as 5m", c.SyncInterval)
+	}
+	if c.MetricsListen != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsListen); err != nil || port == "" {
+			bad("metrics_listen %q: want host:port", c.MetricsListen)
+		}
 	}
 	if c.Workers < 1 || c.Workers > 256 {
 		bad("workers %d: want between 1 and 256", c.Workers)

@@ -77,6 +77,9 @@ type Config struct {
 	// Log receives one line per token request; default discards. Tokens
 	// and keys are never logged.
 	Log *slog.Logger
+	// OnToken, if set, is called each time a new token comes from Entra ID
+	// (not from MSAL's cache), for metrics.
+	OnToken func()
 }
 
 // Source hands out access tokens for one tenant's Exchange Online. It is
@@ -272,6 +275,9 @@ func (s *Source) acquire(ctx context.Context) (Token, error) {
 			s.mu.Unlock()
 			if fresh {
 				s.cfg.Log.Debug("entra: token acquired", "tenant", s.cfg.Tenant, "expires_on", tok.ExpiresOn, "attempt", attempt)
+				if s.cfg.OnToken != nil {
+					s.cfg.OnToken()
+				}
 			}
 			return tok, nil
 		}

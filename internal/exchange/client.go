@@ -69,6 +69,11 @@ type Config struct {
 	// Concurrency is the most requests in flight (default 3). Throttling
 	// lowers the effective limit for a while.
 	Concurrency int
+	// Slots, when set, also bounds the requests in flight to the tenant
+	// across processes (several workers on one PostgreSQL database): each
+	// attempt holds one of Concurrency slots named by the tenant's
+	// organization. Nil: the limit is this process's only.
+	Slots Slots
 	// Timeout bounds one attempt of a cmdlet (default 2 minutes);
 	// ExportTimeout one attempt of Export-QuarantineMessage, which is
 	// known to hang (default 1 minute). A timed-out attempt is retried.
@@ -98,6 +103,16 @@ type Config struct {
 	// Log receives one line per retried or failed request; default
 	// discards. Message contents and tokens are never logged.
 	Log *slog.Logger
+	// OnThrottled, if set, is called for every throttled (429) answer,
+	// retried or not, for metrics.
+	OnThrottled func()
+}
+
+// Slots is a counting semaphore shared by processes: Acquire blocks until
+// one of n slots of key is free (or ctx ends) and returns its release. A
+// slot of a process that dies must free itself.
+type Slots interface {
+	Acquire(ctx context.Context, key string, n int) (release func(), err error)
 }
 
 // Client runs cmdlets in one tenant. It is safe for concurrent use.
@@ -276,6 +291,14 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, rid, toke
 	if err := c.lim.acquire(ctx); err != nil {
 		return nil, fail(ErrTransient, err), 0
 	}
+	freeSlot := func() {}
+	if c.cfg.Slots != nil {
+		var err error
+		if freeSlot, err = c.cfg.Slots.Acquire(ctx, c.cfg.Organization, c.cfg.Concurrency); err != nil {
+			c.lim.release(outcomeOther)
+			return nil, fail(ErrTransient, err), 0
+		}
+	}
 	o := outcomeOther
 	actx, cancel := context.WithTimeout(ctx, cl.timeout)
 	defer cancel()
@@ -283,9 +306,10 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, rid, toke
 		if actx.Err() != nil {
 			// Abandoned (timed out or cancelled): the service may still be
 			// running it and counting it against the tenant's limit.
-			time.AfterFunc(c.cfg.AbandonLinger, func() { c.lim.release(o) })
+			time.AfterFunc(c.cfg.AbandonLinger, func() { freeSlot(); c.lim.release(o) })
 			return
 		}
+		freeSlot()
 		c.lim.release(o)
 	}()
 
@@ -329,6 +353,9 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, rid, toke
 		decodeError(e, resp.StatusCode, data)
 		if e.Kind == ErrThrottled {
 			o = outcomeThrottled
+			if c.cfg.OnThrottled != nil {
+				c.cfg.OnThrottled()
+			}
 		} else if e.Kind != ErrTransient {
 			o = outcomeOK // the service answered: not a sign of overload
 		}

@@ -31,6 +31,9 @@ type M365 struct {
 	// Exchange tunes the Exchange client (timeouts, retries, concurrency);
 	// its BaseURL, Organization, Tokens and HTTPClient are filled in.
 	Exchange exchange.Config
+	// Observer, if set, counts tokens fetched and throttled answers per
+	// tenant (the pipeline's metrics).
+	Observer Observer
 
 	mu      sync.Mutex
 	clients map[string]cachedClient
@@ -42,6 +45,12 @@ type cachedClient struct {
 }
 
 var _ Connector = (*M365)(nil)
+
+// Observer is told of what happens between qtriage and Microsoft.
+type Observer interface {
+	TokenFetched(tenant string) // a new token from Entra ID
+	Throttled(tenant string)    // a 429 answer from Exchange Online
+}
 
 // clientKey changes when what the client was built from changes: a new
 // connection or a newly activated certificate.
@@ -69,7 +78,11 @@ func (m *M365) Connect(ctx context.Context, t store.Tenant) (Source, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	src, err := entra.ForTenant(ctx, m.Tenants, t.Slug, entra.Config{Log: log, HTTPClient: m.HTTPClient})
+	ecfg := entra.Config{Log: log, HTTPClient: m.HTTPClient}
+	if o := m.Observer; o != nil {
+		ecfg.OnToken = func() { o.TokenFetched(t.Slug) }
+	}
+	src, err := entra.ForTenant(ctx, m.Tenants, t.Slug, ecfg)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
@@ -78,6 +91,9 @@ func (m *M365) Connect(ctx context.Context, t store.Tenant) (Source, error) {
 	cfg.Tokens, cfg.HTTPClient = src, src.HTTPClient()
 	if cfg.Log == nil {
 		cfg.Log = log
+	}
+	if o := m.Observer; o != nil {
+		cfg.OnThrottled = func() { o.Throttled(t.Slug) }
 	}
 	c, err := exchange.New(cfg)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/qtriage/qtriage/internal/entra/entratest"
 	"github.com/qtriage/qtriage/internal/exchange"
 	"github.com/qtriage/qtriage/internal/ingest"
@@ -72,11 +74,13 @@ func TestSyncAgainstM365sim(t *testing.T) {
 			t.Fatal(err)
 		}
 		conn := &ingest.M365{Tenants: svc, HTTPClient: sim.HTTPClient(), Exchange: fastExchange()}
+		reg := prometheus.NewRegistry()
 		pipe, err := ingest.New(ctx, ingest.Options{Store: st, DB: dbURL, Connector: conn, Analyzer: &fakeAnalyzer{}, Diagnose: conn.Diagnose,
-			PollInterval: 20 * time.Millisecond, Workers: 6})
+			PollInterval: 20 * time.Millisecond, Workers: 6, Registerer: reg})
 		if err != nil {
 			t.Fatal(err)
 		}
+		conn.Observer = pipe
 		if err := pipe.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -110,6 +114,15 @@ func TestSyncAgainstM365sim(t *testing.T) {
 		}
 		if stats.TokensIssued != 1 {
 			t.Fatalf("%d tokens issued for one token lifetime", stats.TokensIssued)
+		}
+		// The metrics count what the sim saw: every token, every 429.
+		if n, _ := metricValue(t, reg, "qtriage_m365_tokens_fetched_total", "tenant", "contoso"); n != float64(stats.TokensIssued) {
+			t.Errorf("tokens fetched metric %v, the sim issued %d", n, stats.TokensIssued)
+		}
+		n429, _ := metricValue(t, reg, "qtriage_m365_throttled_responses_total", "tenant", "contoso")
+		t.Logf("the sim answered 429 %d times; the metric says %v", stats.ByStatus["429"], n429)
+		if stats.ByStatus["429"] == 0 || n429 != float64(stats.ByStatus["429"]) {
+			t.Errorf("throttled answers metric %v, the sim sent %d", n429, stats.ByStatus["429"])
 		}
 		// Byte for byte: the stored message decompresses to what the sim holds.
 		raw, err := exchangeExport(t, svc, sim, truth[0].Identity())

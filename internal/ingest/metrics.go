@@ -26,6 +26,7 @@ const (
 type metrics struct {
 	seen, exported, analysed, expired  *prometheus.CounterVec
 	errors, throttled                  *prometheus.CounterVec
+	tokens, throttleAnswers            *prometheus.CounterVec
 	exportSeconds, analysisSeconds     prometheus.Histogram
 	oldestAge, leastTimeLeft, lastSync *prometheus.GaugeVec
 }
@@ -56,6 +57,12 @@ func newMetrics(reg prometheus.Registerer, db *sql.DB) (*metrics, error) {
 		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "qtriage_ingest_throttled_total", Help: "Exchange Online calls that stayed throttled (429) after the client's own retries, by tenant slug.",
 		}, tenant),
+		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "qtriage_m365_tokens_fetched_total", Help: "Access tokens fetched from Entra ID (not from the cache), by tenant slug.",
+		}, tenant),
+		throttleAnswers: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "qtriage_m365_throttled_responses_total", Help: "Throttled (429) answers from Exchange Online, each one, retried or not, by tenant slug.",
+		}, tenant),
 		exportSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "qtriage_ingest_export_duration_seconds", Help: "Time to export one quarantine item from Microsoft 365 (retries included).",
 			Buckets: prometheus.ExponentialBuckets(0.01, 2.5, 12), // 10 ms … ~10 min
@@ -74,7 +81,7 @@ func newMetrics(reg prometheus.Registerer, db *sql.DB) (*metrics, error) {
 			Name: "qtriage_ingest_last_sync_timestamp_seconds", Help: "When the tenant's last successful sync finished (Unix time), as seen by this process.",
 		}, tenant),
 	}
-	cs := []prometheus.Collector{m.seen, m.exported, m.analysed, m.expired, m.errors, m.throttled, m.exportSeconds, m.analysisSeconds,
+	cs := []prometheus.Collector{m.seen, m.exported, m.analysed, m.expired, m.errors, m.throttled, m.tokens, m.throttleAnswers, m.exportSeconds, m.analysisSeconds,
 		m.oldestAge, m.leastTimeLeft, m.lastSync}
 	if db != nil {
 		cs = append(cs, newQueueDepth(db))
@@ -85,6 +92,18 @@ func newMetrics(reg prometheus.Registerer, db *sql.DB) (*metrics, error) {
 		}
 	}
 	return m, nil
+}
+
+func (m *metrics) tokenFetched(tenant string) {
+	if m != nil {
+		m.tokens.WithLabelValues(tenant).Inc()
+	}
+}
+
+func (m *metrics) throttleAnswer(tenant string) {
+	if m != nil {
+		m.throttleAnswers.WithLabelValues(tenant).Inc()
+	}
 }
 
 func (m *metrics) itemsSeen(tenant string, n int) {
@@ -186,16 +205,29 @@ WHERE state IN ('available', 'pending', 'retryable', 'running', 'scheduled') GRO
 		return
 	}
 	defer rows.Close()
+	// Every kind and state of ours is reported, at 0 when none waits, so
+	// that an alert sees 0 rather than no data.
+	type key struct{ kind, state string }
+	counts := map[key]float64{}
+	for _, kind := range []string{ScheduleArgs{}.Kind(), SyncArgs{}.Kind(), ExportArgs{}.Kind(), AnalyzeArgs{}.Kind()} {
+		for _, state := range []string{"available", "pending", "retryable", "running", "scheduled"} {
+			counts[key{kind, state}] = 0
+		}
+	}
 	for rows.Next() {
-		var kind, state string
+		var k key
 		var n float64
-		if err := rows.Scan(&kind, &state, &n); err != nil {
+		if err := rows.Scan(&k.kind, &k.state, &n); err != nil {
 			ch <- prometheus.NewInvalidMetric(q.desc, err)
 			return
 		}
-		ch <- prometheus.MustNewConstMetric(q.desc, prometheus.GaugeValue, n, kind, state)
+		counts[k] = n
 	}
 	if err := rows.Err(); err != nil {
 		ch <- prometheus.NewInvalidMetric(q.desc, err)
+		return
+	}
+	for k, n := range counts {
+		ch <- prometheus.MustNewConstMetric(q.desc, prometheus.GaugeValue, n, k.kind, k.state)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/qtriage/qtriage/internal/exchange"
 	"github.com/qtriage/qtriage/internal/store"
 )
 
@@ -33,6 +34,10 @@ type Service struct {
 
 	stopReaper context.CancelFunc
 	reaperDone chan struct{}
+
+	// slots bounds the requests to each tenant across processes
+	// (PostgreSQL only).
+	slots *pgSlots
 }
 
 // New builds the pipeline on the store's database and migrates River's
@@ -44,6 +49,12 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	s := &Service{o: o, pg: isPostgres(o.DB)}
 	s.db, _ = store.WriterDB(o.Store)
 	var err error
+	if s.pg {
+		// One slot per worker, and room for analysts' actions beside them.
+		if s.slots, err = newPGSlots(ctx, o.DB, o.Workers+8); err != nil {
+			return nil, err
+		}
+	}
 	if s.m, err = newMetrics(o.Registerer, s.db); err != nil {
 		return nil, fmt.Errorf("ingest: metrics: %w", err)
 	}
@@ -123,7 +134,26 @@ func (s *Service) Stop(ctx context.Context) error {
 	}
 	err := s.q.Stop(ctx)
 	s.close()
+	if s.slots != nil {
+		s.slots.close()
+	}
 	return err
+}
+
+// TokenFetched counts a token fetched from Entra ID (Observer).
+func (s *Service) TokenFetched(tenant string) { s.m.tokenFetched(tenant) }
+
+// Throttled counts a throttled answer of Exchange Online (Observer).
+func (s *Service) Throttled(tenant string) { s.m.throttleAnswer(tenant) }
+
+// Slots is what bounds the requests in flight to each tenant across every
+// process of a PostgreSQL deployment (exchange.Config.Slots); nil on
+// SQLite, where one process does the work.
+func (s *Service) Slots() exchange.Slots {
+	if s.slots == nil {
+		return nil
+	}
+	return s.slots
 }
 
 // reapInterval is how often a running process looks for jobs that a dead
@@ -375,12 +405,18 @@ func (s *Service) queuePending(ctx context.Context, t store.Tenant, now time.Tim
 		if s.m != nil {
 			live = append(live, it)
 		}
-		if _, err := s.q.Insert(ctx, ExportArgs{TenantID: t.ID, Identity: it.Identity},
-			&river.InsertOpts{UniqueOpts: uniqueWhileQueued(), Priority: expiryPriority(it.ExpiresAt.Sub(now))}); err != nil {
-			return err
+		// Items that failed before get their job again (if River gave up
+		// on it); the others are queued a few at a time, below.
+		if it.Attempts > 0 {
+			if err := s.queueExport(ctx, it, now); err != nil {
+				return err
+			}
 		}
 	}
 	s.m.backlog(t.Slug, live, now)
+	if err := s.queueNextExports(ctx, t.ID); err != nil {
+		return err
+	}
 	// Messages left without a report (a crash between storing and queueing).
 	hashes, err := s.o.Store.Unanalysed(ctx, t.ID, "", 100_000)
 	if err != nil {
@@ -393,6 +429,71 @@ func (s *Service) queuePending(ctx context.Context, t store.Tenant, now time.Tim
 	}
 	return nil
 }
+
+// queueExport queues the item's export, unless it is queued already.
+func (s *Service) queueExport(ctx context.Context, it store.QuarantineItem, now time.Time) error {
+	_, err := s.q.Insert(ctx, ExportArgs{TenantID: it.TenantID, Identity: it.Identity},
+		&river.InsertOpts{UniqueOpts: uniqueWhileQueued(), Priority: expiryPriority(it.ExpiresAt.Sub(now))})
+	return err
+}
+
+// queueNextExports keeps a window of a tenant's next exports in the queue,
+// the closest to expiry first: 2 × Workers jobs, refilled as exports end.
+// A tenant with ten thousand items waiting so holds a few places in the
+// queue, and the other tenants' jobs come up beside its jobs instead of
+// behind all of them. It queues the window's items that have no job yet:
+// after an export, usually the one item that entered the window as the
+// exported one left it.
+func (s *Service) queueNextExports(ctx context.Context, tenantID string) error {
+	next, err := s.o.Store.NextExports(ctx, tenantID, s.window())
+	if err != nil || len(next) == 0 {
+		return err
+	}
+	queued, err := s.queuedExports(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	now := s.o.Now().UTC()
+	for _, it := range next {
+		if queued[it.Identity] {
+			continue
+		}
+		if err := s.queueExport(ctx, it, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queuedExports returns the identities of the tenant's export jobs that are
+// not finished, read from River's table.
+func (s *Service) queuedExports(ctx context.Context, tenantID string) (map[string]bool, error) {
+	q := `SELECT json_extract(args, '$.identity') FROM river_job
+WHERE kind = 'qtriage.export' AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')
+AND json_extract(args, '$.tenant_id') = $1`
+	if s.pg {
+		q = `SELECT args->>'identity' FROM river_job
+WHERE kind = 'qtriage.export' AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')
+AND args->>'tenant_id' = $1`
+	}
+	rows, err := s.db.QueryContext(ctx, q, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id sql.NullString
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id.String] = true
+	}
+	return out, rows.Err()
+}
+
+// window is how many of a tenant's exports wait in the queue at once.
+func (s *Service) window() int { return 2 * s.o.Workers }
 
 // expiryPriority maps time left before expiry to River's priorities (1 is
 // worked first), so the items closest to being lost go first.
@@ -423,7 +524,14 @@ type exportWorker struct {
 func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration { return w.s.o.ExportTimeout }
 
 func (w *exportWorker) Work(ctx context.Context, job *river.Job[ExportArgs]) error {
-	return w.s.export(ctx, job.Args.TenantID, job.Args.Identity)
+	err := w.s.export(ctx, job.Args.TenantID, job.Args.Identity)
+	// This job's place in the tenant's window is free: queue the next
+	// export. (A crash here leaves the window one short until the next
+	// sync refills it.)
+	if qerr := w.s.queueNextExports(ctx, job.Args.TenantID); qerr != nil {
+		w.s.o.Log.Warn("next exports not queued; the next sync will", "err", qerr)
+	}
+	return err
 }
 
 func (s *Service) export(ctx context.Context, tenantID, identity string) error {

@@ -106,6 +106,9 @@ type Quarantine interface {
 	ItemsOfMessage(ctx context.Context, tenantID string, sha256 []byte) ([]QuarantineItem, error)
 	// PendingItems lists items still to export, the closest to expiry first.
 	PendingItems(ctx context.Context, tenantID string, limit int) ([]QuarantineItem, error)
+	// NextExports lists the pending items never yet tried (no failed
+	// attempt), the closest to expiry first: the next ones to queue.
+	NextExports(ctx context.Context, tenantID string, limit int) ([]QuarantineItem, error)
 	// StoreMessage stores the raw message (once per hash) and marks the item
 	// exported, in one transaction. It reports whether the message is new.
 	StoreMessage(ctx context.Context, m Message, identity string) (created bool, err error)
@@ -251,6 +254,19 @@ WHERE tenant_id = $1 AND sha256 = $2 ORDER BY identity`, tenantID, nonNil(sha))
 	items, err := s.scanItems(rows)
 	if err != nil {
 		return nil, s.fail(ctx, "items of message", err)
+	}
+	return items, nil
+}
+
+func (s *sqlStore) NextExports(ctx context.Context, tenantID string, limit int) ([]QuarantineItem, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+itemColumns+` FROM quarantine_items
+WHERE tenant_id = $1 AND state = 'listed' AND attempts = 0 ORDER BY expires_at, identity LIMIT $2`, tenantID, limit)
+	if err != nil {
+		return nil, s.fail(ctx, "next exports", err)
+	}
+	items, err := s.scanItems(rows)
+	if err != nil {
+		return nil, s.fail(ctx, "next exports", err)
 	}
 	return items, nil
 }

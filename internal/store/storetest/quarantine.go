@@ -51,6 +51,17 @@ func testQuarantine(t *testing.T, ctx context.Context, s store.Store) {
 		t.Fatalf("pending order: %v", identities(pending))
 	}
 
+	// The next exports: never tried, closest to expiry first.
+	mustNotFail(t, "fail g1\\r2", s.FailItem(ctx, alpha.ID, `g1\r2`, "503", false))
+	next, err := s.NextExports(ctx, alpha.ID, 10)
+	mustNotFail(t, "next exports", err)
+	if len(next) != 2 || next[0].Identity != `g2\r1` || next[1].Identity != `g1\r1` {
+		t.Fatalf("next exports: %v", identities(next))
+	}
+	if next, _ := s.NextExports(ctx, alpha.ID, 1); len(next) != 1 {
+		t.Fatalf("next exports, limit 1: %v", identities(next))
+	}
+
 	// One message for two items of the same mail.
 	raw := []byte("compressed bytes")
 	h := sha256.Sum256([]byte("the raw message"))
