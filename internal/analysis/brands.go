@@ -62,7 +62,9 @@ func validateBrands(bs []Brand) error {
 var genericLabels = setOf("office", "outlook", "windows", "united", "orange", "target", "signal", "notion", "stripe", "ledger",
 	"kraken", "indeed", "booking", "discord", "telegram", "vanguard", "fidelity", "square", "delta", "apple", "chase", "visa",
 	"live", "meta", "steam", "zoom", "slack", "box", "wise", "post", "bring", "cash", "crypto", "blockchain", "force", "canada", "coke",
-	"hermes", "mint", "proton", "blogger", "disney", "static", "lyft", "uber", "shell", "temu", "norton", "hilton", "emirates", "united", "intuit", "paperform")
+	"hermes", "mint", "proton", "blogger", "disney", "static", "lyft", "uber", "shell", "temu", "norton", "hilton", "emirates", "united", "intuit", "paperform",
+	"stellar", "ripple", "exodus", "phantom", "tesla", "bauhaus", "mercedes", "cadbury", "centerparcs", "samsclub",
+	"cloud")
 
 // brandLabel is one label (registrable domain without suffix) of a brand, for lookalike checks.
 type brandLabel struct {

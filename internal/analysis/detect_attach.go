@@ -14,10 +14,14 @@ import (
 type attachmentDetector struct{}
 
 func (attachmentDetector) Name() string    { return "attachments" }
-func (attachmentDetector) Version() string { return "1" }
+func (attachmentDetector) Version() string { return "2" }
 
 // passwordInBody matches a password given next to an attachment ("password: 1234", "senha: abc").
-var passwordInBody = regexp.MustCompile(`(?i)(?:password|passcode|passwort|senha|contraseña|mot de passe|pwd|pw|pass)\s*(?:is|:|=|-)\s*["'“]?([^\s"'”]{3,24})`)
+// The password may be named for what it opens ("senha de acesso: 1234",
+// "Senha do PDF 123", "password for the file: ab12"); without a colon the
+// value must then hold a digit.
+var passwordInBody = regexp.MustCompile(`(?i)(?:password|passcode|passwort|kennwort|senha|contraseña|mot de passe|pwd|pw|pass)\s*(?:is|:|=|-)\s*["'“]?([^\s"'”]{3,24})` +
+	`|\b(?:password|passwort|senha|contraseña|mot de passe)\s+(?:de\s+acesso|de\s+abertura|do\s+(?:pdf|arquivo|documento|anexo)|da\s+planilha|pdf|zip|(?:for|of|to\s+open)\s+(?:the\s+)?(?:file|document|attachment|pdf|archive|zip)|del\s+(?:archivo|documento|pdf)|du\s+(?:fichier|document|pdf)|f(?:ü|u)r\s+(?:die|das|den)\s+(?:datei|dokument|anhang|pdf))\s*(?:is|:|=|-|é|es|est|ist)?\s*["'“]?([^\s"'”]*\d[^\s"'”]*)`)
 
 // dangerousExtensions run code or mount file systems when opened on Windows or macOS.
 var dangerousExtensions = setOf("exe", "scr", "com", "pif", "msi", "dll", "cpl", "msix", "appx", "jar", "msc", "reg", "xll", "js", "jse",

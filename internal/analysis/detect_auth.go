@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 
 	"github.com/qtriage/qtriage/internal/message"
 )
@@ -118,7 +121,7 @@ func (o AuthOutcome) passedFor(domain string) bool {
 type authDetector struct{}
 
 func (authDetector) Name() string    { return "auth" }
-func (authDetector) Version() string { return "1" }
+func (authDetector) Version() string { return "2" }
 
 // Run reports authentication failures and header inconsistencies.
 func (authDetector) Run(_ context.Context, in *Input) ([]Finding, error) {
@@ -148,7 +151,7 @@ func (authDetector) Run(_ context.Context, in *Input) ([]Finding, error) {
 	}
 	if o.Present && in.FromDomain != "" && o.passedFor(in.FromDomain) {
 		ev := Evidence{Location: "header:Authentication-Results", Value: truncate(o.Raw, 300), Note: "authenticated for " + in.FromDomain}
-		if b, ok := in.brands.ownerOf(in.FromHost); ok && !freeMailDomains[in.FromDomain] {
+		if b, ok := in.brands.ownerOf(in.FromHost); ok && !freeMailDomains[in.FromDomain] && !relaysForUser(in.FromName) {
 			fs = append(fs, Finding{ID: "auth.brand_aligned_pass", Title: "Authenticated mail from " + in.brands.name(b) + "'s own domain " + in.FromDomain,
 				Brand: in.brands.name(b), Evidence: []Evidence{ev}})
 		} else if in.isTenantDomain(in.FromHost) {
@@ -176,6 +179,11 @@ func (authDetector) Run(_ context.Context, in *Input) ([]Finding, error) {
 	case !strings.Contains(in.FromHost, ".") || strings.ContainsAny(in.FromHost, " ,;"):
 		fs = append(fs, Finding{ID: "headers.from_invalid_domain", Title: "The From address has no valid domain",
 			Evidence: []Evidence{{Location: "header:From", Value: in.From}}})
+	default:
+		if note := badHostName(in.FromHost); note != "" {
+			fs = append(fs, Finding{ID: "headers.from_invalid_domain", Title: "The From address has no valid domain",
+				Evidence: []Evidence{{Location: "header:From", Value: in.From, Note: note}}})
+		}
 	}
 	if _, angle := salvageAddress(headerValue(m, "From")); angle != "" && in.From != "" && angle != in.From && m.From != nil && strings.Contains(m.From.Address, "@") {
 		fs = append(fs, Finding{ID: "headers.from_ambiguous", Title: "The From header holds more than one address, so clients and filters may disagree on the sender",
@@ -183,9 +191,16 @@ func (authDetector) Run(_ context.Context, in *Input) ([]Finding, error) {
 	}
 	if o.Present && in.FromDomain != "" && !isSystemSender(in.From) && o.CompAuth != "pass" && !o.ARCDMARCPass && !o.dmarcFailed() &&
 		o.DMARC != "pass" && o.DMARC != "bestguesspass" && !o.passedFor(in.FromDomain) {
-		fs = append(fs, Finding{ID: "auth.unaligned", Title: "Nothing authenticates the From domain " + in.FromDomain,
-			Evidence: []Evidence{{Location: "header:Authentication-Results", Value: truncate(o.Raw, 300),
-				Note: fmt.Sprintf("SPF %s for %s, DKIM %s for %s: neither is %s", firstNonEmpty(o.SPF, "none"), firstNonEmpty(o.MailFrom, "-"), firstNonEmpty(o.DKIM, "none"), firstNonEmpty(o.DKIMDomain, "-"), in.FromDomain)}}})
+		note := fmt.Sprintf("SPF %s for %s, DKIM %s for %s: neither is %s", firstNonEmpty(o.SPF, "none"), firstNonEmpty(o.MailFrom, "-"), firstNonEmpty(o.DKIM, "none"), firstNonEmpty(o.DKIMDomain, "-"), in.FromDomain)
+		if b, ok := in.brands.ownerOf(in.FromHost); ok && !freeMailDomains[in.FromDomain] {
+			// A brand's own domain that nothing authenticates: brands sign
+			// their mail, so the From address is most likely forged.
+			fs = append(fs, Finding{ID: "auth.brand_unauthenticated", Title: "The From address uses " + in.brands.name(b) + "'s domain " + in.FromDomain + " but nothing authenticates it",
+				Brand: in.brands.name(b), Evidence: []Evidence{{Location: "header:Authentication-Results", Value: truncate(o.Raw, 300), Note: note}}})
+		} else {
+			fs = append(fs, Finding{ID: "auth.unaligned", Title: "Nothing authenticates the From domain " + in.FromDomain,
+				Evidence: []Evidence{{Location: "header:Authentication-Results", Value: truncate(o.Raw, 300), Note: note}}})
+		}
 	}
 	// An address in the display name that is not the real address.
 	if in.FromName != "" {
@@ -218,6 +233,44 @@ func (authDetector) Run(_ context.Context, in *Input) ([]Finding, error) {
 			Evidence: []Evidence{{Location: "header:List-Post", Value: truncate(firstNonEmpty(headerValue(m, "List-Id"), headerValue(m, "List-Post")), 200)}}})
 	}
 	return fs, nil
+}
+
+// relaysForUser reports a display name of the form "Someone (via Platform)"
+// or "Someone via Platform": a sharing or signing service writing on behalf
+// of one of its users. Its authentication proves the platform sent the mail,
+// not that the content is the brand's, so it is not benign evidence.
+func relaysForUser(name string) bool {
+	n := strings.ToLower(name)
+	return strings.Contains(n, "(via ") || strings.Contains(n, " via ")
+}
+
+// badHostName says why a From domain cannot be a real host name: characters
+// no domain may hold (%, quotes, symbols), or letters written in styled
+// Unicode look-alikes ("𝐚𝐨𝐤.𝐝𝐞") that a mail client shows as a well-known
+// ASCII name although no such name was registered. "" when it looks valid.
+func badHostName(host string) string {
+	ascii := true
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			ascii = false
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '.', c == '_':
+		default:
+			return fmt.Sprintf("the domain %q contains %q, which no host name may hold", host, string(c))
+		}
+	}
+	if ascii {
+		return ""
+	}
+	a, err := idna.Lookup.ToASCII(host)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("the domain %q is not a valid internationalised name", host)
+	case !strings.Contains(a, "xn--"):
+		return fmt.Sprintf("the domain %q is written in look-alike styled letters and displays as %s", host, a)
+	}
+	return ""
 }
 
 // addressInName returns an email address written in a display name ("PayPal service@paypal.com").

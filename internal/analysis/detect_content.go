@@ -16,7 +16,7 @@ import (
 type contentDetector struct{}
 
 func (contentDetector) Name() string    { return "content" }
-func (contentDetector) Version() string { return "1" }
+func (contentDetector) Version() string { return "2" }
 
 // maxLureTokens bounds the words read for lure phrases (the lure is near the top).
 const maxLureTokens = 4000
@@ -77,13 +77,22 @@ func (contentDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 		}
 		fs = append(fs, Finding{ID: "content.extortion", Title: "Extortion: threats with a demand for cryptocurrency", Evidence: e})
 	}
-	if n, core := len(hits[lureAdvanceFee]), countAny(hits[lureAdvanceFee], advanceFeeCore...); n >= 3 && core >= 2 || n >= 5 && core >= 1 {
+	// Replies steered to a personal mailbox, in the text or in Reply-To.
+	offMail, offMailOK := offMailContact(in)
+	offChannel := offMailOK
+	for _, rt := range in.ReplyTo {
+		if d := registrable(hostOfAddress(rt)); freeMailDomains[d] && d != in.FromDomain {
+			offChannel = true
+		}
+	}
+	// The story alone, or a shorter story with a personal mailbox to answer to.
+	if n, core := len(hits[lureAdvanceFee]), countAny(hits[lureAdvanceFee], advanceFeeCore...); n >= 3 && core >= 2 || n >= 5 && core >= 1 || offChannel && n >= 2 && core >= 1 {
 		fs = append(fs, Finding{ID: "content.advance_fee", Title: "Advance-fee or inheritance scam wording", Evidence: ev(lureAdvanceFee, 6)})
 	}
 	if n := len(hits[lurePrize]); n >= 3 {
 		fs = append(fs, Finding{ID: "content.prize", Title: "Promises a prize, reward or bonus", Evidence: ev(lurePrize, 5)})
 	}
-	if n := len(hits[lureCrypto]); n >= 3 && (len(hits[lurePrize]) > 0 || len(hits[lureUrgency]) > 0 || cred > 0) {
+	if n := len(hits[lureCrypto]); n >= 3 && (len(hits[lurePrize]) > 0 || len(hits[lureUrgency]) > 0 || cred > 0) || n >= 5 {
 		fs = append(fs, Finding{ID: "content.crypto_lure", Title: "A cryptocurrency giveaway, airdrop or wallet lure", Evidence: ev(lureCrypto, 6)})
 	}
 	if n := len(hits[lureTechScam]); n >= 3 && containsAny(hits[lureTechScam], "your computer", "ihr computer", "votre ordinateur", "seu computador",
@@ -123,7 +132,11 @@ func (contentDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 	head := truncate(m.VisibleText, 3000)
 	lowHead := strings.ToLower(head)
 	if strings.Contains(lowHead, "www.") || strings.Contains(lowHead, "://") || strings.Contains(lowHead, "t.me/") {
-		if mt := formAbuse.FindString(head); mt != "" {
+		mt := formAbuse.FindString(head)
+		if mt == "" && strings.Contains(lowHead, "name") && containsAnyString(lowHead, formAbuseWords) {
+			mt = formAbuseLure.FindString(head)
+		}
+		if mt != "" {
 			fs = append(fs, Finding{ID: "content.form_abuse", Title: "A website form notification whose name fields carry an advertisement or a link",
 				Evidence: []Evidence{{Location: "body", Value: truncate(mt, 120), Note: "spammers fill sign-up and contact forms so the site mails their text"}}})
 		}
@@ -142,14 +155,22 @@ func (contentDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 		}
 	}
 
+	// Replies steered to a personal mailbox named in the text.
+	if offMailOK {
+		fs = append(fs, Finding{ID: "content.offmail_contact", Title: "The text asks the reader to write to a personal mailbox other than the sender's", Evidence: []Evidence{offMail}})
+	}
+
 	// Text disguised from filters.
 	if w := mixedScriptWord(m.Subject + " " + in.FromName + " " + truncate(m.VisibleText, 3000)); w != "" {
 		fs = append(fs, Finding{ID: "content.mixed_script", Title: "Words mix look-alike letters from another alphabet to dodge filters",
 			Evidence: []Evidence{{Location: "subject/body", Value: w}}})
 	}
-	if s := fancyUnicode(m.Subject + " " + in.FromName); s != "" {
+	if s := fancyUnicode(m.Subject); s != "" {
 		fs = append(fs, Finding{ID: "content.styled_unicode", Title: "Subject or sender name written in styled Unicode letters",
 			Evidence: []Evidence{{Location: "header:Subject", Value: truncate(m.Subject, 120), Note: "styled letters such as " + s}}})
+	} else if s := fancyUnicode(in.FromName + " " + in.From); s != "" {
+		fs = append(fs, Finding{ID: "content.styled_unicode", Title: "Subject or sender name written in styled Unicode letters",
+			Evidence: []Evidence{{Location: "header:From", Value: truncate(in.fromDisplay(), 120), Note: "styled letters such as " + s}}})
 	}
 	var zw, hidden int
 	var hiddenSample string
@@ -202,8 +223,94 @@ func (contentDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 	return fs, nil
 }
 
+// contactCue is a request to write to an address ("contact me via", "reply to", "e-mail:").
+var contactCue = regexp.MustCompile(`(?i)(?:contact|reply|respond|write (?:to|me|us)|reach (?:me|us)|get back|e-?mail (?:me|us)|e-?mail\s*[:(]|via\s*:|me via|responda|contato|contacte|escreva|escrever|contáct|kontakt|schreiben sie|écrivez|répondez|contactez)[^@]{0,40}$`)
+
+// offMailContact finds, in the opening text, a free-mail address the reader
+// is asked to write to that is neither the sender nor a recipient: the
+// sender wants the conversation to go on outside the sending domain, the
+// way advance-fee, loan and impersonation scams work.
+func offMailContact(in *Input) (Evidence, bool) {
+	m := in.Msg
+	head := truncate(m.VisibleText, 3000)
+	if !strings.Contains(head, "@") || len(m.VisibleText) > 6000 || hasHeader(m, "List-Id") || hasHeader(m, "List-Post") || isDeliveryReport(m) {
+		return Evidence{}, false
+	}
+	known := map[string]bool{in.From: true}
+	for _, list := range [][]message.Address{m.To, m.Cc, m.ReplyTo} {
+		for _, a := range list {
+			known[strings.ToLower(a.Address)] = true
+		}
+	}
+	// Only the words around each "@" are matched: cheaper than scanning the text.
+	for n, off := 0, 0; n < 10; n++ {
+		at := strings.IndexByte(head[off:], '@')
+		if at < 0 {
+			break
+		}
+		at += off
+		start := max(strings.LastIndexAny(head[:at], " \t\n(<:;,\"'")+1, at-64)
+		end := at + 1
+		for end < len(head) && end-at < 256 && !strings.ContainsRune(" \t\n)>;,\"'", rune(head[end])) {
+			end++
+		}
+		off = end
+		loc := emailPattern.FindStringIndex(head[start:end])
+		if loc == nil {
+			continue
+		}
+		loc[0], loc[1] = loc[0]+start, loc[1]+start
+		addr := strings.ToLower(head[loc[0]:loc[1]])
+		d := registrable(hostOfAddress(addr))
+		if known[addr] || !freeMailDomains[d] || d == in.FromDomain && !freeMailDomains[in.FromDomain] {
+			continue
+		}
+		// The sender's own mailbox name at a free-mail provider is a person
+		// giving a second address, not a detour.
+		if local, _, _ := strings.Cut(addr, "@"); local == strings.SplitN(in.From, "@", 2)[0] {
+			continue
+		}
+		before := head[max(0, loc[0]-60):loc[0]]
+		if !contactCue.MatchString(before) {
+			continue
+		}
+		cue := strings.Join(strings.Fields(before), " ")
+		if i := strings.LastIndexAny(cue, ".!?\n"); i >= 0 && i < len(cue)-1 {
+			cue = strings.TrimSpace(cue[i+1:])
+		}
+		return Evidence{Location: "body", Value: strings.TrimSpace(cue + " " + addr), Note: "sender is " + in.From}, true
+	}
+	return Evidence{}, false
+}
+
+// isDeliveryReport reports a bounce or other message that quotes another
+// message: its text names the original's addresses.
+func isDeliveryReport(m *message.Message) bool {
+	for _, p := range m.Parts {
+		switch p.ContentType {
+		case "multipart/report", "message/delivery-status", "message/rfc822", "text/rfc822-headers", "message/global-delivery-status":
+			return true
+		}
+	}
+	return isSystemSender(strings.ToLower(addressOf(m.From)))
+}
+
+func addressOf(a *message.Address) string {
+	if a == nil {
+		return ""
+	}
+	return a.Address
+}
+
 // formAbuse matches a name or user-name field that holds a web address.
-var formAbuse = regexp.MustCompile(`(?i)\b(?:username|user name|first name|last name|nome|nombre|vorname)\s*:?\s*(?:www\.|https?://|t\.me/)\S+|\bhi\s+(?:www\.)\S+\.(?:com|cl|ro|ru|net)\S*\s+-\s+\d`)
+var formAbuse = regexp.MustCompile(`(?i)\b(?:username|user name|first name|last name|nome|nombre|vorname|identifiant|nome de usu[aá]rio|benutzername|nombre de usuario)\s*:?\s*(?:www\.|https?://|t\.me/)\S+` +
+	`|\bhi\s+(?:www\.)\S+\.(?:com|cl|ro|ru|net)\S*\s+-\s+\d`)
+
+// formAbuseLure matches a name field holding a money or prize claim and a
+// link; it runs only when such words are present (formAbuseWords).
+var formAbuseLure = regexp.MustCompile(`(?i)\b(?:first name|last name|username|name)\s*:?\s+[^\n]{0,100}?\b(?:bitcoin|btc|usdt|earned|won|prize|bonus)\b[^\n]{0,60}?(?:https?://|t\.me/|www\.)\S+`)
+
+var formAbuseWords = []string{"bitcoin", "btc", "usdt", "earned", " won", "prize", "bonus"}
 
 // emailGreeting matches a salutation followed by an email address.
 var emailGreeting = regexp.MustCompile(`(?i)\b(?:dear|hello|hi|hey|greetings|attention|olá|ola|oi|prezado|prezada|caro|cara|bonjour|hallo|hola|estimado|estimada|beste|ciao|salut)\s*,?\s+[^\s@,]+@[^\s,!:]+`)
@@ -279,7 +386,7 @@ func fancyUnicode(s string) string {
 	n := 0
 	var sample []rune
 	for _, r := range s {
-		if r >= 0x1D400 && r <= 0x1D7FF || r >= 0xFF21 && r <= 0xFF5A || r >= 0x24B6 && r <= 0x24E9 || r >= 0x1F130 && r <= 0x1F189 {
+		if r >= 0x1D400 && r <= 0x1D7FF || r >= 0xFF21 && r <= 0xFF5A || r >= 0x24B6 && r <= 0x24E9 || r >= 0x1F130 && r <= 0x1F189 || smallCapital(r) {
 			n++
 			if len(sample) < 8 {
 				sample = append(sample, r)
@@ -290,6 +397,25 @@ func fancyUnicode(s string) string {
 		return string(sample)
 	}
 	return ""
+}
+
+// smallCapital reports the small-capital letters (ᴀ ʙ ᴄ … ꜱ) used to write
+// whole words that filters do not read as the plain letters.
+func smallCapital(r rune) bool {
+	switch r {
+	case 0x0262, 0x026A, 0x0274, 0x0276, 0x0280, 0x0281, 0x028F, 0x0299, 0x029C, 0x029F, 0xA730, 0xA731:
+		return true
+	}
+	return r >= 0x1D00 && r <= 0x1D22 && r != 0x1D02 && r != 0x1D08 && r != 0x1D09 && r != 0x1D11 && r != 0x1D12 && r != 0x1D13 && r != 0x1D14
+}
+
+func containsAnyString(s string, subs []string) bool {
+	for _, w := range subs {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func first[T any](s []T, n int) []T {

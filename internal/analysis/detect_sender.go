@@ -11,7 +11,7 @@ import (
 type senderDetector struct{}
 
 func (senderDetector) Name() string    { return "sender" }
-func (senderDetector) Version() string { return "1" }
+func (senderDetector) Version() string { return "2" }
 
 // orgWords in a display name claim an organisation rather than a person.
 var orgWords = setOf("support", "team", "service", "services", "department", "security", "billing", "admin", "administrator", "helpdesk",
@@ -64,13 +64,26 @@ func (senderDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 		if b := in.brands.namedExactly(brandPart(claimed)); b >= 0 && len(ms) == 0 {
 			ms = []brandMention{{brand: b, text: claimed}}
 		}
+		swapNote := ""
+		if len(ms) == 0 {
+			// "lRS.GOV", "PayPaI": a small l standing for a capital I, or the reverse.
+			if sw := swapIl(claimed); sw != claimed {
+				ms = in.brands.mentions(sw)
+				if b := in.brands.namedExactly(brandPart(sw)); b >= 0 && len(ms) == 0 {
+					ms = []brandMention{{brand: b, text: sw}}
+				}
+				if len(ms) > 0 {
+					swapNote = fmt.Sprintf(" (%q reads as %q)", claimed, sw)
+				}
+			}
+		}
 		for _, bm := range ms {
 			if in.brands.owns(bm.brand, in.FromHost) && (!free || isSystemSender(in.From)) || in.brands.ownsCountryDomain(bm.brand, in.FromDomain) {
 				continue
 			}
 			name := in.brands.name(bm.brand)
 			ev := fromEv
-			ev.Note = fmt.Sprintf("display name names %s, address is on %s", name, in.FromDomain)
+			ev.Note = fmt.Sprintf("display name names %s%s, address is on %s", name, swapNote, in.FromDomain)
 			id := "sender.brand_display_name"
 			title := "Display name claims " + name + " but the mail comes from " + in.FromDomain
 			if free {
@@ -105,6 +118,17 @@ func (senderDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 		}
 	}
 
+	// A display name dressed up to catch the eye or dodge name matching.
+	rawName := in.FromName
+	if in.Msg.From != nil && strings.TrimSpace(in.Msg.From.Name) == in.FromName {
+		rawName = in.Msg.From.Name // the padding as written
+	}
+	if d := decoratedName(rawName); d != "" {
+		ev := fromEv
+		ev.Note = d
+		fs = append(fs, Finding{ID: "sender.decorated_name", Title: "The sender's display name is padded or decorated the way bulk spam and phishing tools write it", Evidence: []Evidence{ev}})
+	}
+
 	// An executive writing from a personal mailbox.
 	if free {
 		if t := execSignature(strings.ToLower(in.Msg.VisibleText)); t != "" {
@@ -124,7 +148,7 @@ func (senderDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 		ev.Note = "default *.onmicrosoft.com domain of a Microsoft 365 tenant; organisations normally send from their own domain"
 		fs = append(fs, Finding{ID: "sender.default_tenant_domain", Title: "Sender uses a default onmicrosoft.com tenant domain", Evidence: []Evidence{ev}})
 	}
-	if local, _, _ := strings.Cut(in.From, "@"); randomMailbox(local) {
+	if local := in.fromLocalCase(); randomMailbox(local) {
 		ev := fromEv
 		ev.Note = "the mailbox name " + local + " looks machine-generated"
 		fs = append(fs, Finding{ID: "sender.random_local", Title: "The sender's mailbox name looks machine-generated", Evidence: []Evidence{ev}})
@@ -162,6 +186,66 @@ func (senderDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 	return fs, nil
 }
 
+// swapIl rewrites the letters a reader cannot tell apart in a sans-serif
+// font: a small l next to capitals reads as I ("lRS" → "IRS"), a capital I
+// between small letters reads as l ("PayPaI" → "PayPal", "WaIIet" → "Wallet").
+func swapIl(s string) string {
+	b := []byte(s)
+	upper := func(i int) bool { return i >= 0 && i < len(s) && s[i] >= 'A' && s[i] <= 'Z' && s[i] != 'I' }
+	lower := func(i int) bool { return i >= 0 && i < len(s) && s[i] >= 'a' && s[i] <= 'z' && s[i] != 'l' }
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == 'l' && (upper(i+1) && !lower(i-1) || upper(i-1) && upper(i+1)):
+			b[i] = 'I'
+		case s[i] == 'I' && (lower(i-1) || i > 0 && s[i-1] == 'I' && lower(i-2)):
+			b[i] = 'l'
+		}
+	}
+	return string(b)
+}
+
+// fromLocalCase returns the local part of the From address with its case as
+// written (in.From is lowercased): "HWcUkzB" reads as generated, "hwcukzb" does not.
+func (in *Input) fromLocalCase() string {
+	local, _, _ := strings.Cut(in.From, "@")
+	if a := in.Msg.From; a != nil && strings.EqualFold(strings.TrimSpace(a.Address), in.From) {
+		local, _, _ = strings.Cut(strings.TrimSpace(a.Address), "@")
+	}
+	return local
+}
+
+// decoratedName says how a display name is decorated: runs of dashes,
+// asterisks, tildes or underscores around the name ("--- Congrats ---",
+// "--Aviso**"), or long runs of spaces ("   Online Protection Team     ").
+// Mail programs and people do not write names like that.
+func decoratedName(name string) string {
+	if name == "" {
+		return ""
+	}
+	trim := strings.TrimSpace(name)
+	if strings.Contains(name, "    ") || strings.HasPrefix(name, "   ") && len(trim) > 0 {
+		return fmt.Sprintf("the display name %q is padded with runs of spaces", name)
+	}
+	deco := func(s string) bool {
+		n := 0
+		for _, r := range s {
+			if !strings.ContainsRune("-*~_=", r) {
+				break
+			}
+			n++
+		}
+		return n >= 2
+	}
+	rev := []rune(trim)
+	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
+		rev[i], rev[j] = rev[j], rev[i]
+	}
+	if deco(trim) || deco(string(rev)) {
+		return fmt.Sprintf("the display name %q is framed with runs of symbols", trim)
+	}
+	return ""
+}
+
 // brandPart strips the words around a brand name in a display name:
 // "John from Ledger" → "Ledger", "Ledger Support Team" → "Ledger".
 func brandPart(name string) string {
@@ -175,7 +259,8 @@ func brandPart(name string) string {
 	for len(toks) > 1 {
 		switch toks[len(toks)-1] {
 		case "team", "support", "security", "service", "services", "notification", "notifications", "alert", "alerts",
-			"account", "accounts", "billing", "help", "center", "care", "official", "online", "customer", "info", "no", "reply", "noreply":
+			"account", "accounts", "billing", "help", "center", "care", "official", "online", "customer", "info", "no", "reply", "noreply",
+			"solutions", "news", "foundation", "rewards", "assist", "assists", "helpdesk", "desk", "hq", "inc", "ltd", "llc", "group":
 			toks = toks[:len(toks)-1]
 			continue
 		}
@@ -273,6 +358,9 @@ func randomMailbox(local string) bool {
 			if i > 0 {
 				inner++
 			}
+			if strings.IndexByte("AEIOU", c) >= 0 {
+				vowels++
+			}
 		case c >= 'a' && c <= 'z':
 			lower++
 			if strings.IndexByte("aeiou", c) >= 0 {
@@ -284,14 +372,28 @@ func randomMailbox(local string) bool {
 	}
 	letters := upper + lower
 	switch {
-	case inner >= 2 && lower >= 2 && upper+lower == len(local) && !camelCase(local):
+	case inner >= 2 && lower >= 2 && upper+lower == len(local) && !camelCase(local) && caseSwitches(local) >= 3:
 		return true
-	case letters >= 8 && digits == 0 && upper == 0 && float64(vowels)/float64(letters) < 0.2:
+	case letters >= 8 && digits == 0 && float64(vowels)/float64(letters) < 0.2:
 		return true
 	case len(local) >= 10 && digits >= 3 && letters >= 3 && isHex(local):
 		return true
 	}
 	return false
+}
+
+// caseSwitches counts changes between capitals and small letters: a name
+// with an acronym ("USPSInformeddelivery", "FOXSportsFLASH") has one or two,
+// a generated one ("HWcUkzB", "MevaLiM") three or more.
+func caseSwitches(s string) int {
+	n := 0
+	for i := 1; i < len(s); i++ {
+		a, b := s[i-1] >= 'A' && s[i-1] <= 'Z', s[i] >= 'A' && s[i] <= 'Z'
+		if a != b {
+			n++
+		}
+	}
+	return n
 }
 
 // camelCase reports names like "JohnSmith" or "InfoDesk": each capital starts a vowel-bearing word.

@@ -145,7 +145,10 @@ func (c *candidate) compare(protected string, generic bool) (LookalikeKind, bool
 		return LookalikeAddedWords, true
 	}
 	if len(protected) >= 6 && len(c.norm) > len(protected) && strings.Contains(c.norm, protected) {
-		return LookalikeAddedWords, true
+		// A hyphenated name ("t-online") must start a word: "homet-online" is not it.
+		if i := strings.Index(c.norm, protected); !strings.Contains(protected, "-") || i == 0 || c.norm[i-1] == '-' {
+			return LookalikeAddedWords, true
+		}
 	}
 	if len(protected) < 5 {
 		return "", false

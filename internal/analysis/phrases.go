@@ -29,7 +29,7 @@ var lurePhrases = map[lureKind][]string{
 		"verify your email", "confirm your email", "account has been suspended", "account has been locked", "account has been limited",
 		"account will be suspended", "account will be closed", "will be cancelled", "will be canceled", "will be blocked", "be blocked", "account will be deactivated", "account will be deleted", "account is suspended",
 		"temporarily suspended", "unusual sign in activity", "unusual sign-in activity", "unusual activity", "suspicious activity",
-		"suspicious login", "password expires", "password will expire", "password has expired", "password expired", "keep same password",
+		"suspicious login", "password expires", "password will expire", "password has expired", "password expired", "keep same password", "keep the same password",
 		"keep your password", "mailbox is full", "mailbox full", "storage is full", "storage full", "exceeded your storage", "mailbox quota",
 		"email quota", "re-validate", "revalidate", "update your payment", "update your billing", "update your information", "update your details",
 		"payment information", "billing information", "shared a document", "shared a file", "has shared", "shared with you", "view document",
@@ -42,6 +42,9 @@ var lurePhrases = map[lureKind][]string{
 		"confirm your", "validate your", "update your account", "been locked", "been disabled", "been restricted", "temporarily locked",
 		"reactivate", "review the attached", "view the document", "view attachment",
 		"access your account", "secure your account", "seed phrase", "recovery phrase", "secret phrase", "wallet has been", "wallet suspended",
+		"update your card", "update your payment method", "payment method", "payment failed", "payment was declined", "card was declined",
+		"no longer valid", "card has expired", "membership has expired", "membership will be", "subscription has expired", "storage is almost full",
+		"mailbox is almost full", "reached the quota", "quota limit", "verify your wallet", "pending verification", "complete the verification",
 		// pt
 		"sua conta", "atualize seus dados", "atualizar seus dados", "verifique sua conta", "conta bloqueada", "conta suspensa",
 		"confirme seus dados", "regularize", "acesse sua conta", "dados cadastrais", "seu cadastro", "pontos expiram", "seus pontos",
@@ -55,6 +58,8 @@ var lurePhrases = map[lureKind][]string{
 		"ihre daten", "zahlungsinformationen", "sendung", "paket",
 		// fr, nl, it
 		"frais de douane", "frais de livraison", "planifier la livraison", "colis", "livraison", "suspendu", "uw pakket", "uw account",
+		"espace client", "toute suspension", "justificatif d'identité", "justificatif d’identité", "vos droits", "votre solde",
+		"ihr speicher", "speicher ist voll", "ihr abonnement", "regularize agora", "multa pendente", "infração", "em processo de suspensão",
 		"bevestig uw", "il tuo account", "il tuo pacco", "verifica il tuo",
 		"votre compte", "vérifier votre", "confirmer votre", "compte suspendu", "compte bloqué", "mettre à jour vos", "votre colis",
 	},
@@ -80,6 +85,7 @@ var lurePhrases = map[lureKind][]string{
 		"refund", "order", "invoice", "transaction", "purchase", "billing", "membership", "geek squad", "norton", "mcafee", "antivirus",
 		"paypal", "payment", "receipt", "cancel", "cancellation", "dispute", "amount paid", "invoice no", "order date",
 		"need assistance", "was this you", "recent login", "unauthorized", "unauthorised", "suspicious transaction", "yearly membership", "annual membership", "successfully renewed", "protection plan",
+		"compra", "compra em análise", "compra aprovada", "transação", "não reconhece", "não reconheça", "cobrança", "reembolso", "assinatura",
 	},
 	lureCall: {
 		"call us", "call our", "call the", "call now", "call at", "call immediately", "give us a call", "contact us at", "helpline",
@@ -90,6 +96,8 @@ var lurePhrases = map[lureKind][]string{
 		"airdrop", "connect wallet", "connect your wallet", "claim your tokens", "tokens", "token", "seed phrase", "recovery phrase",
 		"withdraw", "withdrawal", "nft", "nfts", "metaverse", "bitcoin", "btc", "eth", "ethereum", "usdt", "crypto", "cryptocurrency",
 		"wallet", "digital assets", "blockchain", "staking", "rewards pool", "coins", "coin", "presale", "whitelist", "mint",
+		"xrp", "xlm", "lumens", "steth", "usdc", "usd-c", "tether", "solana", "apy", "yield", "yields", "token allocation", "allocation",
+		"redistribution", "withdrawals", "mining", "defi", "web3", "dapp", "claim rewards", "claim your rewards", "eligible", "rewards",
 	},
 	lureTechScam: {
 		"virus", "viruses", "infected", "infizier", "infiziert", "viren", "malware detected", "trojan", "antivirus", "anti-virus",
@@ -116,6 +124,12 @@ var lurePhrases = map[lureKind][]string{
 		"official", "project", "partner", "apologise", "apologize", "modalities", "dear partner", "dying", "donate", "donated", "donation", "million", "millions", "milhões", "millones", "fundos", "fondos", "falecido marido",
 		"late husband", "oportunidade de negócio", "business opportunity", "charities", "widow", "viúva", "doou",
 		"trustworthy", "honest person", "reliable person", "foreign account", "safe keeping", "security company", "deposit",
+		"dormant fund", "dormant account", "orphans", "philanthropist", "diagnosed with cancer", "humanitarian grant", "business dealing",
+		"urgent business", "get back to me", "kindly get back", "profitable business", "promising opportunity", "united state dollars",
+		"foreign investor", "investor", "herdei", "falecido pai", "meu falecido", "milhões de dólares", "milhões de euros", "sócio",
+		"investidor estrangeiro", "transferir", "fundos", "doação", "lucrativa", "colaboração internacional", "câncer", "quick claims",
+		"grant has been issued", "compliment of the day", "good news for you", "boas notícias",
+		"united states dollars", "in our custody", "outstanding fees", "outstanding payment", "make the claim", "your funds",
 	},
 	lurePrize: {
 		"congratulations", "you have won", "you've won", "you won", "you have been selected", "you've been selected", "claim your",
@@ -150,6 +164,14 @@ var lurePhrases = map[lureKind][]string{
 		"call now", "order today", "apply now", "pre-approved", "approved", "no credit check", "home based", "extra income",
 		"be your own boss", "million email", "adv", "why pay", "dollars", "huge savings", "opportunity", "free consultation",
 		"kostenlos", "sonderrabatt", "exklusiv", "limited offer", "act fast", "hurry", "while supplies last", "unsubscribe from all",
+		// marketing, dating and gambling vocabulary in the other languages seen in quarantines
+		"plano de saúde", "planos de saúde", "cotação", "proposta exclusiva", "tabela promocional", "condição especial", "condições especiais",
+		"aproveite", "promoção", "promocional", "descadastre-se", "descadastrar", "oportunidade exclusiva", "por tempo limitado", "empréstimo",
+		"empréstimos", "taxa de juros", "primeiro depósito", "cadastre-se", "gratuitos", "gratuito", "imperdível", "imperdíveis",
+		"singles", "kennenlernen", "diät", "rabattcode", "sonderpreis", "jetzt registrieren", "willkommenspaket", "abmelden", "anzeige",
+		"oekraïense", "alleenstaande", "subsidie", "korting", "aanbieding", "afmelden", "uitschrijven", "bespaar", "volwassen",
+		"célibataires", "désinscrire", "désabonner", "se désabonner", "offre exclusive", "économies", "rachat de crédits", "désinscription",
+		"darse de baja", "oferta exclusiva", "beauties", "lover", "meet singles", "remove yourself", "emails list", "sex dating", "local singles",
 	},
 }
 
@@ -161,7 +183,11 @@ var advanceFeeCore = []string{"inheritance", "beneficiary", "next of kin", "mill
 	"erbschaft", "i am dying", "loan offer", "project funding", "only daughter", "former president", "private search",
 	"doou", "falecido marido", "late husband", "widow", "viúva", "dying woman", "dying man", "five million", "cinco milhões",
 	"highly placed", "government of nigeria", "nigeria", "nigerian", "this medium", "transfer the funds", "ruling party",
-	"lost bag", "bitcoin details", "need of your assistance", "receive the fund", "receive the funds", "safe keeping", "security company"}
+	"lost bag", "bitcoin details", "need of your assistance", "receive the fund", "receive the funds", "safe keeping", "security company",
+	"dormant fund", "dormant account", "philanthropist", "diagnosed with cancer", "humanitarian grant", "business dealing",
+	"herdei", "falecido pai", "meu falecido", "milhões de dólares", "milhões de euros", "investidor estrangeiro", "united state dollars",
+	"united states dollars", "in our custody", "business proposal", "investment proposal", "business opportunity", "oportunidade de negócio",
+	"promising opportunity", "profitable business", "humanitarian grant"}
 
 // phraseIndex finds lure phrases in a token stream.
 type phraseIndex map[string][]lurePhrase

@@ -14,8 +14,10 @@ const maxIndicatorText = 2 << 20
 var (
 	emailRegexp = regexp.MustCompile(`[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}\.)+[A-Za-z]{2,24}`)
 	ipv4Regexp  = regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}\b`)
-	// phoneRegexp matches international numbers (+CC or 00CC) and North American ones with separators.
-	phoneRegexp = regexp.MustCompile(`(?:\+|\b00)[1-9]\d{0,2}[\s.\-]?\(?\d{1,4}\)?(?:[\s.\-]?\d{2,4}){2,4}\b|(?:\(\d{3}\)\s?|\b\d{3}[\s.\-])\d{3}[\s.\-]\d{4}\b`)
+	// phoneRegexp matches international numbers (+CC or 00CC), North American
+	// ones with separators ("(828)-582-4130" too) and 0800 toll-free numbers
+	// ("0800-323-5054", "0800 123 4567").
+	phoneRegexp = regexp.MustCompile(`(?:\+|\b00)[1-9]\d{0,2}[\s.\-]?\(?\d{1,4}\)?(?:[\s.\-]?\d{2,4}){2,4}\b|(?:\(\d{3}\)[\s.\-]?|\b\d{3}[\s.\-])\d{3}[\s.\-]\d{4}\b|\b0800[\s.\-]?\d{3}[\s.\-]?\d{4}\b`)
 	btcRegexp   = regexp.MustCompile(`\b(?:bc1[ac-hj-np-z02-9]{11,71}|[13][1-9A-HJ-NP-Za-km-z]{25,34})\b`)
 	ethRegexp   = regexp.MustCompile(`\b0x[0-9a-fA-F]{40}\b`)
 	trxRegexp   = regexp.MustCompile(`\bT[1-9A-HJ-NP-Za-km-z]{33}\b`)
