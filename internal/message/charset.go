@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // errUnknownCharset is wrapped when an encoded word names a charset we cannot read.
@@ -47,10 +48,7 @@ func isUTF7(label string) bool {
 
 // lookupCharset finds an encoding by its label, or nil.
 func lookupCharset(label string) encoding.Encoding {
-	label = strings.ToLower(strings.Trim(strings.TrimSpace(label), `"'`))
-	if i := strings.IndexByte(label, '*'); i >= 0 { // RFC 2231 language suffix
-		label = label[:i]
-	}
+	label = normCharsetLabel(label)
 	switch label {
 	case "", "us-ascii", "ascii", "utf-8", "utf8", "unicode-1-1-utf-8", "x-unknown", "unknown-8bit":
 		return encoding.Nop
@@ -69,6 +67,19 @@ func lookupCharset(label string) encoding.Encoding {
 	return nil
 }
 
+// normCharsetLabel lowercases and trims a charset label, drops an RFC 2231
+// language suffix and a doubled "charset=" ("charset=charset=utf-8").
+func normCharsetLabel(label string) string {
+	label = strings.ToLower(strings.Trim(strings.TrimSpace(label), `"'`))
+	if i := strings.IndexByte(label, '*'); i >= 0 { // RFC 2231 language suffix
+		label = label[:i]
+	}
+	if l, ok := strings.CutPrefix(label, "charset="); ok {
+		label = strings.Trim(strings.TrimSpace(l), `"'`)
+	}
+	return label
+}
+
 // decodeCharset converts b from the named charset to UTF-8; unknown charsets
 // and invalid bytes are replaced rather than failing.
 func decodeCharset(label string, b []byte) string {
@@ -84,6 +95,55 @@ func decodeCharset(label string, b []byte) string {
 		return fix8bit(string(b))
 	}
 	return toValidUTF8(string(out))
+}
+
+// decodeDeclared converts the content of a text part from its declared
+// charset to UTF-8 as a mail client shows it: a UTF-8 part's invalid bytes
+// become U+FFFD (a client does not switch charsets for a few bad bytes);
+// US-ASCII and other labels that promise no 8-bit bytes are read as UTF-8
+// when valid, else as Windows-1252; ISO-8859-1 is read as Windows-1252, as
+// browsers and mail clients do. known is false when the charset is unknown
+// (then the content is read as undeclared: UTF-8, else Windows-1252).
+func decodeDeclared(label string, b []byte) (out []byte, known bool) {
+	if isUTF7(label) {
+		return []byte(decodeUTF7(b)), true
+	}
+	enc := lookupCharset(label)
+	switch {
+	case enc == nil:
+		return []byte(fix8bit(string(b))), false
+	case isUTF8Label(label):
+		if utf8.Valid(b) {
+			return b, true
+		}
+		out, err := unicode.UTF8.NewDecoder().Bytes(b)
+		if err != nil {
+			return []byte(toValidUTF8(string(b))), true
+		}
+		return out, true
+	case enc == encoding.Nop:
+		if utf8.Valid(b) {
+			return b, true
+		}
+		return []byte(fix8bit(string(b))), true
+	}
+	out, err := enc.NewDecoder().Bytes(b)
+	if err != nil {
+		return []byte(fix8bit(string(b))), true
+	}
+	if !utf8.Valid(out) {
+		out = []byte(toValidUTF8(string(out)))
+	}
+	return out, true
+}
+
+// isUTF8Label reports whether a charset label names UTF-8.
+func isUTF8Label(label string) bool {
+	switch normCharsetLabel(label) {
+	case "utf-8", "utf8", "unicode-1-1-utf-8":
+		return true
+	}
+	return false
 }
 
 // fix8bit keeps valid UTF-8 and reads anything else as Windows-1252.

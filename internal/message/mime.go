@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"maps"
+	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -36,12 +37,21 @@ type attachmentInput struct {
 
 // newMIMEParser returns the enmime parser configured for hostile input:
 // malformed parts are skipped (and reported) rather than failing the message,
-// corrupt base64 text is kept, and the declared charset is trusted when there
-// is one (detection only runs when none is declared).
-func newMIMEParser(repaired *[]string) *enmime.Parser {
+// corrupt base64 text is kept, and a declared charset is decoded by us (see
+// decodeDeclared), not by enmime, which reads ISO-8859-1 as such rather than
+// as the Windows-1252 senders mean and knows fewer charsets: enmime is told
+// UTF-8, which it passes through, and declared maps each Content-Type value
+// to the charset it declared. enmime's detection only runs when no charset
+// is declared.
+func newMIMEParser(repaired *[]string, declared map[string]string) *enmime.Parser {
 	return enmime.NewParser(
 		enmime.SetCustomParseMediaType(func(ctype string) (string, map[string]string, []string, error) {
-			return parseMediaType(ctype, repaired)
+			mt, params, invalid, err := parseMediaType(ctype, repaired)
+			if cs := params["charset"]; cs != "" && strings.HasPrefix(mt, "text/") {
+				declared[ctype] = cs
+				params["charset"] = "utf-8"
+			}
+			return mt, params, invalid, err
 		}),
 		enmime.SkipMalformedParts(true),
 		enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
@@ -58,7 +68,8 @@ func (p *parser) readMIME(raw []byte, hb headerBlock, depth int, dl *defectList)
 	glim.MaxDepth = max(1, p.lim.MaxDepth-depth)
 	raw = guardStructure(raw, hb, glim, dl)
 	var repaired []string
-	root, err := newMIMEParser(&repaired).ReadParts(bytes.NewReader(raw))
+	declared := map[string]string{}
+	root, err := newMIMEParser(&repaired, declared).ReadParts(bytes.NewReader(raw))
 	for _, r := range repaired {
 		dl.add(DefectBadContentType, "", "missing ';' before parameters in %q", truncateUTF8(fix8bit(r), 100))
 	}
@@ -73,7 +84,7 @@ func (p *parser) readMIME(raw []byte, hb headerBlock, depth int, dl *defectList)
 		res.parts = []Part{{ID: "0", ContentType: "text/plain", Size: len(body)}}
 		return res
 	}
-	w := walker{p: p, dl: dl, res: &res, msgDepth: depth, leaves: map[*enmime.Part]leafRef{}, types: map[*enmime.Part]string{}}
+	w := walker{p: p, dl: dl, res: &res, msgDepth: depth, declared: declared, leaves: map[*enmime.Part]leafRef{}, types: map[*enmime.Part]string{}}
 	w.walk(root, "", "", 0)
 	w.assemble(root)
 	if strings.HasPrefix(w.types[root], "multipart/") && root.FirstChild == nil {
@@ -93,6 +104,8 @@ type walker struct {
 	res      *mimeResult
 	msgDepth int
 	stopped  bool
+	// declared maps Content-Type values to the charset they declare.
+	declared map[string]string
 	// leaves maps each modelled leaf to its index in res.parts and its content.
 	leaves map[*enmime.Part]leafRef
 	// types holds the effective content type of every modelled part.
@@ -143,7 +156,7 @@ func (w *walker) visit(ep *enmime.Part, parent, parentType string, depth int) {
 		Depth:            depth,
 		ContentType:      ct,
 		Disposition:      strings.ToLower(ep.Disposition),
-		Filename:         toValidUTF8(strings.TrimSpace(ep.FileName)),
+		Filename:         fix8bit(strings.TrimSpace(ep.FileName)),
 		Charset:          strings.ToLower(ep.Charset),
 		TransferEncoding: strings.ToLower(strings.TrimSpace(ep.Header.Get("Content-Transfer-Encoding"))),
 		ContentID:        toValidUTF8(ep.ContentID),
@@ -157,15 +170,26 @@ func (w *walker) visit(ep *enmime.Part, parent, parentType string, depth int) {
 	if ep.OrigCharset != "" {
 		part.Charset = strings.ToLower(ep.OrigCharset)
 	}
+	declared := ""
+	if strings.HasPrefix(ct, "text/") {
+		declared = w.declaredCharset(ep)
+		if declared != "" {
+			part.Charset = toValidUTF8(strings.ToLower(strings.TrimSpace(declared)))
+		}
+	}
 	w.mapErrors(ep, id)
+	for _, h := range [...]string{"Content-Type", "Content-Transfer-Encoding", "Content-Disposition"} {
+		if n := len(ep.Header.Values(h)); n > 1 {
+			w.dl.add(DefectDuplicateSingleton, id, "%s appears %d times; the first is used", h, n)
+		}
+	}
 	if strings.Contains(part.Filename, "=?") {
 		part.Filename, _ = decodeWords(part.Filename)
 	}
-	if part.Filename == "" {
-		part.Filename = rfc2231Filename(ep.Header.Get("Content-Disposition"), "filename")
-	}
-	if part.Filename == "" {
-		part.Filename = rfc2231Filename(ep.Header.Get("Content-Type"), "name")
+	if name := extendedFilename(ep.Header); name != "" {
+		part.Filename = name
+	} else if strings.ContainsRune(part.Filename, utf8.RuneError) {
+		part.Filename = eightBitFilename(ep.Header, part.Filename)
 	}
 	isMultipart := strings.HasPrefix(ct, "multipart/")
 	if isMultipart && ep.Boundary == "" {
@@ -183,13 +207,43 @@ func (w *walker) visit(ep *enmime.Part, parent, parentType string, depth int) {
 	if isMultipart {
 		return
 	}
-	w.leaf(ep, idx, depth)
+	w.leaf(ep, idx, depth, declared)
+}
+
+// declaredCharset returns the charset a text part declares, which enmime
+// was told was UTF-8 (see newMIMEParser).
+func (w *walker) declaredCharset(ep *enmime.Part) string {
+	h := ep.Header.Get("Content-Type")
+	if h == "" && ep.Parent == nil && ep.Charset == "utf-8" {
+		return "us-ascii" // the top-level default enmime was given (RFC 2045)
+	}
+	return w.declared[h]
 }
 
 // leaf hashes and sniffs a leaf part and parses an attached message.
-func (w *walker) leaf(ep *enmime.Part, idx, depth int) {
+func (w *walker) leaf(ep *enmime.Part, idx, depth int, declared string) {
 	part := &w.res.parts[idx]
 	content := ep.Content
+	switch {
+	case isUUEncoding(part.TransferEncoding):
+		// enmime leaves these as written; mail clients decode them.
+		if dec, name, ok := uudecode(content); ok {
+			content = dec
+			if part.Filename == "" {
+				part.Filename = toValidUTF8(name)
+			}
+		} else {
+			w.dl.add(DefectBadTransferEncoding, part.ID, "%s content without a \"begin\" line; kept as written", part.TransferEncoding)
+		}
+	default:
+		if declared != "" {
+			var known bool
+			content, known = decodeDeclared(declared, content)
+			if !known {
+				w.dl.add(DefectBadCharset, part.ID, "unknown charset %q; read as UTF-8, else Windows-1252", truncateUTF8(toValidUTF8(declared), 60))
+			}
+		}
+	}
 	part.Size = len(content)
 	if int64(len(content))+w.p.decoded > w.p.lim.MaxDecodedBytes {
 		if !w.p.decodedReported {
@@ -236,8 +290,56 @@ func parseMediaType(ctype string, repaired *[]string) (string, map[string]string
 	if err2 != nil || len(p2) == 0 {
 		return mt, params, invalid, err
 	}
-	*repaired = append(*repaired, ctype)
+	if !slices.Contains(*repaired, ctype) { // enmime parses the root's type twice
+		*repaired = append(*repaired, ctype)
+	}
 	return mt2, p2, inv2, nil
+}
+
+// extendedFilename returns the RFC 2231 file name of a part, which RFC 2231
+// and RFC 6266 (section 4.3) prefer to the plain parameter when both are
+// given: Content-Disposition's filename*, else Content-Type's name* unless
+// Content-Disposition has a plain filename. enmime's own reading takes the
+// plain parameter first and keeps extended values only in UTF-8 or
+// US-ASCII (Go's rule), so a Windows-1251 or ISO-8859-1 name would be lost.
+// It returns "" when there is none.
+func extendedFilename(h textproto.MIMEHeader) string {
+	cd := h.Get("Content-Disposition")
+	if name := rfc2231Filename(cd, "filename"); name != "" {
+		return name
+	}
+	ct := h.Get("Content-Type")
+	if !strings.Contains(ct, "*") {
+		return ""
+	}
+	if strings.Contains(strings.ToLower(cd), "filename") {
+		if _, params, _, err := mediatype.Parse(cd); err == nil && params["filename"] != "" {
+			return ""
+		}
+	}
+	return rfc2231Filename(ct, "name")
+}
+
+// eightBitFilename reads again a file name written in raw 8-bit bytes that
+// are not UTF-8, which enmime turns into U+FFFD, as Windows-1252: the rule
+// for undeclared 8-bit header text (see fix8bit). It returns name unchanged
+// when the header holds no such bytes.
+func eightBitFilename(h textproto.MIMEHeader, name string) string {
+	for _, f := range [...]struct{ header, param string }{{"Content-Disposition", "filename"}, {"Content-Type", "name"}} {
+		v := h.Get(f.header)
+		if utf8.ValidString(v) {
+			if strings.Contains(strings.ToLower(v), f.param) {
+				return name // the name came from this valid field
+			}
+			continue
+		}
+		if _, params, _, err := mediatype.Parse(fix8bit(v)); err == nil && params[f.param] != "" {
+			// mediatype writes values with non-ASCII letters as RFC 2047 words.
+			d, _ := decodeWords(params[f.param])
+			return strings.TrimSpace(d)
+		}
+	}
+	return name
 }
 
 // rfc2231Filename reads an RFC 2231 parameter (key*=charset'lang'%XX..., and
@@ -491,6 +593,9 @@ func (w *walker) mapErrors(ep *enmime.Part, id string) {
 		case enmime.ErrorCharsetDeclaration:
 			kind = DefectCharsetMismatch
 		case enmime.ErrorContentEncoding:
+			if isUUEncoding(strings.ToLower(strings.TrimSpace(ep.Header.Get("Content-Transfer-Encoding")))) {
+				continue // decoded by leaf
+			}
 			kind = DefectBadTransferEncoding
 			if strings.Contains(strings.ToLower(e.Detail), "quoted") {
 				kind = DefectBadQuotedPrintable
@@ -517,4 +622,75 @@ func (w *walker) mapErrors(ep *enmime.Part, id string) {
 			entries = append(entries, entry{kind: kind, detail: toValidUTF8(e.Detail), n: 1})
 		}
 	}
+}
+
+// isUUEncoding reports whether a Content-Transfer-Encoding names uuencode,
+// which is no MIME encoding but which mail clients decode.
+func isUUEncoding(cte string) bool {
+	switch cte {
+	case "x-uuencode", "uuencode", "x-uue", "uue":
+		return true
+	}
+	return false
+}
+
+// uudecode decodes the first uuencoded file in b: a "begin MODE NAME" line,
+// lines whose first character gives their length, and a line of length 0
+// or "end". It is tolerant as clients are: a line shorter than it says is
+// read as far as it goes, and a missing "end" ends the file at the end of b.
+// ok is false when there is no "begin" line.
+func uudecode(b []byte) (out []byte, name string, ok bool) {
+	rest := b
+	for len(rest) > 0 {
+		line, next := cutLine(rest)
+		rest = next
+		if !bytes.HasPrefix(line, []byte("begin ")) {
+			continue
+		}
+		if f := strings.Fields(string(line)); len(f) >= 3 {
+			name = strings.Join(f[2:], " ")
+		}
+		ok = true
+		break
+	}
+	if !ok {
+		return nil, "", false
+	}
+	out = make([]byte, 0, len(rest)*3/4)
+	for len(rest) > 0 {
+		line, next := cutLine(rest)
+		rest = next
+		if len(line) == 0 {
+			continue
+		}
+		if bytes.Equal(line, []byte("end")) {
+			break
+		}
+		n := int(line[0]-' ') & 63
+		if n == 0 {
+			break
+		}
+		var group [4]byte
+		for i := 1; i < len(line) && n > 0; i += 4 {
+			for k := range group {
+				group[k] = 0
+				if i+k < len(line) {
+					group[k] = (line[i+k] - ' ') & 63
+				}
+			}
+			triple := [3]byte{group[0]<<2 | group[1]>>4, group[1]<<4 | group[2]>>2, group[2]<<6 | group[3]}
+			out = append(out, triple[:min(n, 3)]...)
+			n -= 3
+		}
+	}
+	return out, name, true
+}
+
+// cutLine returns the first line of b without its line end, and the rest.
+func cutLine(b []byte) (line, rest []byte) {
+	i := bytes.IndexByte(b, '\n')
+	if i < 0 {
+		return bytes.TrimRight(b, "\r"), nil
+	}
+	return bytes.TrimRight(b[:i], "\r"), b[i+1:]
 }
