@@ -121,7 +121,7 @@ func (o AuthOutcome) passedFor(domain string) bool {
 type authDetector struct{}
 
 func (authDetector) Name() string    { return "auth" }
-func (authDetector) Version() string { return "2" }
+func (authDetector) Version() string { return "3" }
 
 // Run reports authentication failures and header inconsistencies.
 func (authDetector) Run(_ context.Context, in *Input) ([]Finding, error) {
@@ -261,7 +261,7 @@ func badHostName(host string) string {
 		}
 	}
 	if ascii {
-		return ""
+		return badLabels(host)
 	}
 	a, err := idna.Lookup.ToASCII(host)
 	switch {
@@ -269,6 +269,29 @@ func badHostName(host string) string {
 		return fmt.Sprintf("the domain %q is not a valid internationalised name", host)
 	case !strings.Contains(a, "xn--"):
 		return fmt.Sprintf("the domain %q is written in look-alike styled letters and displays as %s", host, a)
+	}
+	return ""
+}
+
+// badLabels explains why an ASCII host name cannot exist: an empty label
+// ("mail..example.com"), a label that starts or ends with a hyphen, or a
+// top-level domain that is not letters (or an "xn--" name), such as
+// "example.com-1" or "example.eu-new". It returns "" for a possible name.
+func badLabels(host string) string {
+	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
+	for _, l := range labels {
+		if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
+			return fmt.Sprintf("the domain %q has an empty label or one that starts or ends with a hyphen", host)
+		}
+	}
+	tld := labels[len(labels)-1]
+	if strings.HasPrefix(tld, "xn--") {
+		return ""
+	}
+	for i := 0; i < len(tld); i++ {
+		if c := tld[i]; c < 'a' || c > 'z' {
+			return fmt.Sprintf("the domain %q ends in %q, which is not a top-level domain", host, tld)
+		}
 	}
 	return ""
 }

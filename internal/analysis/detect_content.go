@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -16,7 +17,7 @@ import (
 type contentDetector struct{}
 
 func (contentDetector) Name() string    { return "content" }
-func (contentDetector) Version() string { return "2" }
+func (contentDetector) Version() string { return "3" }
 
 // maxLureTokens bounds the words read for lure phrases (the lure is near the top).
 const maxLureTokens = 4000
@@ -115,8 +116,10 @@ func (contentDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 			Evidence: []Evidence{{Location: "header:Subject", Value: truncate(s, 120)}}})
 	}
 
-	// Brand named in the subject or the opening lines, from a sender the brand does not own.
-	if cred >= 2 || len(hits[lurePrize]) >= 3 {
+	// Brand named in the subject or the opening lines, from a sender the
+	// brand does not own. A delivery report is left out: the brand and the
+	// lure it shows are the quoted original's, not the report's.
+	if (cred >= 2 || len(hits[lurePrize]) >= 3) && !isBounce(m) {
 		head := m.Subject + " " + truncate(m.VisibleText, 1500)
 		for _, bm := range in.brands.mentions(head) {
 			if in.brands.owns(bm.brand, in.FromHost) && !freeMailDomains[in.FromDomain] {
@@ -124,22 +127,33 @@ func (contentDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 			}
 			fs = append(fs, Finding{ID: "content.brand_mention", Title: "Names " + in.brands.name(bm.brand) + " in a message not sent by it",
 				Brand: in.brands.name(bm.brand), Evidence: []Evidence{{Location: "subject/body", Value: bm.text, Note: "sender domain " + in.FromDomain}}})
+			if acct, platform := helpdeskAccount(in.FromHost); acct != "" && !nameAppears(acct, in.FromName+" "+head) {
+				fs = append(fs, Finding{ID: "content.helpdesk_brand", Title: "A ticket naming " + in.brands.name(bm.brand) + " sent from an unrelated " + platform + " helpdesk account",
+					Brand: in.brands.name(bm.brand), Evidence: []Evidence{{Location: "header:From", Value: in.fromDisplay(),
+						Note: "anyone can open a " + platform + " account and mail from " + in.FromHost + "; the account name " + acct + " appears nowhere in the message"}}})
+			}
 			break
 		}
 	}
 
+	// A notice about the reader's own mailbox or password (quota, expiry,
+	// held messages) can only come from the reader's own mail system.
+	// The notice must be what the message opens with, not a line in a newsletter.
+	mb := firstOf(hits[lureCredential], mailboxNoticePhrases)
+	if mb != "" && externalMailboxNotice(in) {
+		mb = firstOf(lureIndex.match(tokenize(foldText(m.Subject + " " + truncate(m.VisibleText, 800))))[lureCredential], mailboxNoticePhrases)
+	} else {
+		mb = ""
+	}
+	if mb != "" {
+		fs = append(fs, Finding{ID: "content.mailbox_notice", Title: "A notice about the reader's mailbox or password sent from outside the reader's domain",
+			Evidence: []Evidence{{Location: "body", Value: mb, Note: "sender domain " + firstNonEmpty(in.FromDomain, "unknown") + " does not run the reader's mailbox"}}})
+	}
+
 	// A web form's name fields filled with an advertisement.
-	head := truncate(m.VisibleText, 3000)
-	lowHead := strings.ToLower(head)
-	if strings.Contains(lowHead, "www.") || strings.Contains(lowHead, "://") || strings.Contains(lowHead, "t.me/") {
-		mt := formAbuse.FindString(head)
-		if mt == "" && strings.Contains(lowHead, "name") && containsAnyString(lowHead, formAbuseWords) {
-			mt = formAbuseLure.FindString(head)
-		}
-		if mt != "" {
-			fs = append(fs, Finding{ID: "content.form_abuse", Title: "A website form notification whose name fields carry an advertisement or a link",
-				Evidence: []Evidence{{Location: "body", Value: truncate(mt, 120), Note: "spammers fill sign-up and contact forms so the site mails their text"}}})
-		}
+	if mt := formAbuseMatch(m); mt != "" {
+		fs = append(fs, Finding{ID: "content.form_abuse", Title: "A website form notification whose name fields carry an advertisement or a link",
+			Evidence: []Evidence{{Location: "body", Value: truncate(mt, 120), Note: "spammers fill sign-up and contact forms so the site mails their text"}}})
 	}
 
 	// Greeted by email address: the sender does not know the reader's name.
@@ -295,6 +309,99 @@ func isDeliveryReport(m *message.Message) bool {
 	return isSystemSender(strings.ToLower(addressOf(m.From)))
 }
 
+// mailboxNoticePhrases are the credential-lure phrases that speak of the
+// reader's own mailbox or password: only the reader's mail system knows them.
+var mailboxNoticePhrases = []string{"mailbox is full", "mailbox full", "storage is full", "exceeded your storage", "mailbox quota", "email quota",
+	"mailbox is almost full", "storage is almost full", "reached the quota", "quota limit", "password expires", "password will expire",
+	"password has expired", "password expired", "keep same password", "keep the same password", "pending messages", "undelivered messages",
+	"messages are pending", "caixa de correio cheia", "caixa postal cheia", "sua senha expira", "senha expira", "senha expirou",
+	"manter a mesma senha", "buzón lleno", "su contraseña caduca", "contraseña ha caducado", "postfach ist voll", "passwort läuft ab",
+	"boîte aux lettres pleine", "mot de passe expire", "sua senha atual", "manter senha atual", "manter a senha atual", "senha expirará",
+	"expiração de senha", "caixa de entrada cheia"}
+
+// firstOf returns the first phrase of hits that is in want, or "".
+func firstOf(hits, want []string) string {
+	for _, h := range hits {
+		if slices.Contains(want, h) {
+			return h
+		}
+	}
+	return ""
+}
+
+// externalMailboxNotice reports whether the sender cannot be the reader's
+// mail system: its domain is none of the recipients' domains nor the
+// tenant's, it is not an authenticated brand (a mail provider writing to its
+// own users), and the message is neither a delivery report (whose reason may
+// be a full mailbox) nor list or newsletter traffic.
+func externalMailboxNotice(in *Input) bool {
+	m := in.Msg
+	if in.FromDomain == "" || isDeliveryReport(m) || hasHeader(m, "List-Id") || hasHeader(m, "List-Post") || hasHeader(m, "List-Unsubscribe") || in.isTenantDomain(in.FromHost) {
+		return false
+	}
+	if _, ok := in.brands.ownerOf(in.FromHost); ok && in.Auth.passedFor(in.FromDomain) {
+		return false
+	}
+	for _, list := range [][]message.Address{m.To, m.Cc} {
+		for _, a := range list {
+			if registrable(hostOfAddress(strings.ToLower(a.Address))) == in.FromDomain {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// helpdeskPlatforms give every customer account its own subdomain to send
+// tickets from (acme.zendesk.com): the platform's signature vouches for the
+// platform, not for whoever opened the account.
+var helpdeskPlatforms = map[string]string{
+	"zendesk.com": "Zendesk", "freshdesk.com": "Freshdesk", "freshservice.com": "Freshservice",
+	"zohodesk.com": "Zoho Desk", "kayako.com": "Kayako", "happyfox.com": "HappyFox",
+}
+
+// helpdeskAccount returns the account label and platform name when host is
+// a customer subdomain of a helpdesk platform ("efomzy.zendesk.com").
+func helpdeskAccount(host string) (string, string) {
+	for suffix, name := range helpdeskPlatforms {
+		if rest, ok := strings.CutSuffix(host, "."+suffix); ok && rest != "" {
+			if i := strings.LastIndexByte(rest, '.'); i >= 0 {
+				rest = rest[i+1:]
+			}
+			return rest, name
+		}
+	}
+	return "", ""
+}
+
+// nameAppears reports whether an account name ("acme-support") is written
+// in text, ignoring case, spaces and punctuation ("ACME Support").
+func nameAppears(name, text string) bool {
+	squash := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return unicode.ToLower(r)
+			}
+			return -1
+		}, s)
+	}
+	n := squash(name)
+	return n != "" && strings.Contains(squash(text), n)
+}
+
+// isBounce reports a delivery-status notification: a multipart/report, a
+// delivery-status part, or a mail-system sender. Unlike isDeliveryReport,
+// a message that merely forwards another as an attachment is not one.
+func isBounce(m *message.Message) bool {
+	for _, p := range m.Parts {
+		switch p.ContentType {
+		case "multipart/report", "message/delivery-status", "message/global-delivery-status":
+			return true
+		}
+	}
+	return isSystemSender(strings.ToLower(addressOf(m.From)))
+}
+
 func addressOf(a *message.Address) string {
 	if a == nil {
 		return ""
@@ -302,8 +409,23 @@ func addressOf(a *message.Address) string {
 	return a.Address
 }
 
+// formAbuseMatch returns the name or user-name field of a web-form
+// notification that carries an advertisement or a link, or "".
+func formAbuseMatch(m *message.Message) string {
+	head := truncate(m.VisibleText, 3000)
+	lowHead := strings.ToLower(head)
+	if !strings.Contains(lowHead, "www.") && !strings.Contains(lowHead, "://") && !strings.Contains(lowHead, "t.me/") {
+		return ""
+	}
+	mt := formAbuse.FindString(head)
+	if mt == "" && strings.Contains(lowHead, "name") && containsAnyString(lowHead, formAbuseWords) {
+		mt = formAbuseLure.FindString(head)
+	}
+	return mt
+}
+
 // formAbuse matches a name or user-name field that holds a web address.
-var formAbuse = regexp.MustCompile(`(?i)\b(?:username|user name|first name|last name|nome|nombre|vorname|identifiant|nome de usu[aá]rio|benutzername|nombre de usuario)\s*:?\s*(?:www\.|https?://|t\.me/)\S+` +
+var formAbuse = regexp.MustCompile(`(?i)\b(?:username|user name|first name|last name|nome|nombre|vorname|identifiant|nome de usu[aá]rio|benutzername|nombre de usuario)[\s\x{00A0}\x{202F}]*:?[\s\x{00A0}\x{202F}]*(?:www\.|https?://|t\.me/)\S+` +
 	`|\bhi\s+(?:www\.)\S+\.(?:com|cl|ro|ru|net)\S*\s+-\s+\d`)
 
 // formAbuseLure matches a name field holding a money or prize claim and a

@@ -19,7 +19,7 @@ import (
 type linkDetector struct{}
 
 func (linkDetector) Name() string    { return "links" }
-func (linkDetector) Version() string { return "2" }
+func (linkDetector) Version() string { return "3" }
 
 // maxEvidence caps the evidence items kept per finding.
 const maxEvidence = 5
@@ -280,8 +280,10 @@ func (linkDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 	}
 	_, lookalike := in.lookalikeOf(in.FromHost)
 	authOK := !in.Auth.Present || in.Auth.passedFor(in.FromDomain)
-	// A domain whose mailboxes are named by a generator vouches for nothing.
-	if clickable > 0 && aligned == clickable && in.FromDomain != "" && !lookalike && authOK && !randomMailbox(in.fromLocalCase()) {
+	// A domain whose mailboxes are named by a generator vouches for nothing,
+	// nor does a site whose form mailed a stranger's advertisement: its links
+	// are the site's own, the text is not.
+	if clickable > 0 && aligned == clickable && in.FromDomain != "" && !lookalike && authOK && !randomMailbox(in.fromLocalCase()) && formAbuseMatch(in.Msg) == "" {
 		s.add("links.sender_aligned", "Every link goes to the sender's own domain",
 			Evidence{Location: "links", Value: in.FromDomain, Note: fmt.Sprintf("%d links", clickable)})
 	}

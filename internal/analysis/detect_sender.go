@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 )
 
 // senderDetector looks for impersonation in the sender: brands, VIPs and
@@ -11,7 +12,7 @@ import (
 type senderDetector struct{}
 
 func (senderDetector) Name() string    { return "sender" }
-func (senderDetector) Version() string { return "2" }
+func (senderDetector) Version() string { return "3" }
 
 // orgWords in a display name claim an organisation rather than a person.
 var orgWords = setOf("support", "team", "service", "services", "department", "security", "billing", "admin", "administrator", "helpdesk",
@@ -19,7 +20,10 @@ var orgWords = setOf("support", "team", "service", "services", "department", "se
 	"official", "verification", "alert", "alerts", "mailbox", "webmail", "atendimento", "suporte", "notificacao", "protocolo",
 	"fatura", "central", "banco", "servicos", "kundenservice", "kundendienst", "soporte", "servicio", "clientes", "seguranca",
 	"sicherheit", "conta", "konto", "cuenta", "compte", "protocol", "ticket", "refund", "wallet", "rewards", "department",
-	"shipping", "finance", "accounting", "invoice", "invoices", "payments", "treasury", "compliance", "legal", "rewards", "prize", "claims")
+	"shipping", "finance", "accounting", "invoice", "invoices", "payments", "treasury", "compliance", "legal", "rewards", "prize", "claims",
+	// courts, police and tax offices never write from a personal mailbox
+	"aviso", "processual", "tribunal", "court", "judicial", "juridico", "justica", "justice", "police", "policia", "polizei",
+	"government", "governo", "gobierno", "receita", "customs", "alfandega", "aduana")
 
 // Run reports sender impersonation findings.
 func (senderDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
@@ -74,6 +78,14 @@ func (senderDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 				}
 				if len(ms) > 0 {
 					swapNote = fmt.Sprintf(" (%q reads as %q)", claimed, sw)
+				}
+			}
+		}
+		if len(ms) == 0 {
+			// "FTXTeam", "TrustWalletSupport": words run together, told apart by their capitals.
+			if sp := splitCase(claimed); sp != claimed {
+				if ms = in.brands.mentions(sp); len(ms) > 0 {
+					swapNote = fmt.Sprintf(" (%q reads as %q)", claimed, sp)
 				}
 			}
 		}
@@ -277,6 +289,26 @@ func isSystemSender(addr string) bool {
 		return true
 	}
 	return false
+}
+
+// splitCase puts a space where words written together change case: before
+// a capital that follows a small letter ("TrustWallet" → "Trust Wallet") and
+// before the last capital of a run that a small letter follows ("FTXTeam" →
+// "FTX Team"). Other text is kept as it is.
+func splitCase(s string) string {
+	rs := []rune(s)
+	var b strings.Builder
+	for i, r := range rs {
+		if i > 0 && unicode.IsUpper(r) {
+			prev := rs[i-1]
+			next := i+1 < len(rs) && unicode.IsLower(rs[i+1])
+			if unicode.IsLower(prev) || unicode.IsUpper(prev) && next {
+				b.WriteByte(' ')
+			}
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // looksRandom reports whether a domain label looks generated: long, with

@@ -45,6 +45,11 @@ var lurePhrases = map[lureKind][]string{
 		"update your card", "update your payment method", "payment method", "payment failed", "payment was declined", "card was declined",
 		"no longer valid", "card has expired", "membership has expired", "membership will be", "subscription has expired", "storage is almost full",
 		"mailbox is almost full", "reached the quota", "quota limit", "verify your wallet", "pending verification", "complete the verification",
+		"caixa de correio cheia", "caixa postal cheia", "sua senha expira", "senha expira", "senha expirou", "manter a mesma senha",
+		"buzón lleno", "su contraseña caduca", "contraseña ha caducado", "postfach ist voll", "passwort läuft ab", "boîte aux lettres pleine",
+		"mot de passe expire",
+		"sua senha atual", "manter senha atual", "manter a senha atual", "senha expirará", "expiração de senha", "caixa de entrada cheia",
+		"renewal failed", "renewal has failed", "could not be renewed", "unable to renew",
 		// pt
 		"sua conta", "atualize seus dados", "atualizar seus dados", "verifique sua conta", "conta bloqueada", "conta suspensa",
 		"confirme seus dados", "regularize", "acesse sua conta", "dados cadastrais", "seu cadastro", "pontos expiram", "seus pontos",

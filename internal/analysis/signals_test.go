@@ -19,6 +19,13 @@ func TestBadHostName(t *testing.T) {
 		{"bad/quote", "'unlimitedtv-vetgv.example.com", true},
 		{"bad/trailing quote", "example.com'", true},
 		{"bad/styled letters", "𝐚𝐨𝐤.𝐝𝐞", true},
+		{"ok/punycode tld", "example.xn--p1ai", false},
+		{"ok/long tld", "mail.example.photography", false},
+		{"bad/hyphenated tld", "parcels.example.eu-new", true},
+		{"bad/numbered tld", "alerts.example.com.br-1", true},
+		{"bad/digit tld", "notice20487.-1", true},
+		{"bad/label ends in hyphen", "shop.example-.com", true},
+		{"bad/empty label", "mail..example.com", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -1,18 +1,20 @@
 package message
 
 import (
+	"mime"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // parseAuthentication reads every authentication and anti-spam header.
 func parseAuthentication(hb headerBlock, dl *defectList) Authentication {
 	a := Authentication{BCL: -1, SCL: -2}
 	for _, v := range hb.allRaw("Authentication-Results") {
-		a.Results = append(a.Results, ParseAuthResults(v))
+		a.Results = append(a.Results, ParseAuthResults(decodeAuthValue(v)))
 	}
 	for _, v := range hb.allRaw("ARC-Authentication-Results") {
-		a.ARC = append(a.ARC, ParseAuthResults(v))
+		a.ARC = append(a.ARC, ParseAuthResults(decodeAuthValue(v)))
 	}
 	for _, v := range hb.allRaw("Received-SPF") {
 		a.ReceivedSPF = append(a.ReceivedSPF, ParseReceivedSPF(v))
@@ -25,6 +27,30 @@ func parseAuthentication(hb headerBlock, dl *defectList) Authentication {
 	a.Microsoft = microsoftSummary(a.Results)
 	parseAntispam(&a, hb, dl)
 	return a
+}
+
+// decodeAuthValue undoes the RFC 2047 encoding Microsoft applies to a whole
+// Authentication-Results value when one of its properties holds non-ASCII
+// letters (header.from=𝗹𝗶𝗱𝗹.𝗱𝗲 is sent as "=?utf-8?B?c3BmPX…?="). An
+// encoded value would otherwise parse as an authserv-id with no methods, so
+// the DMARC and composite-authentication results inside it were lost. A
+// value that does not start with an encoded word is returned as it is.
+func decodeAuthValue(v string) string {
+	if !strings.HasPrefix(strings.TrimLeft(v, " \t\r\n"), "=?") {
+		return v
+	}
+	// The words are decoded together: Microsoft cuts them every 45 bytes,
+	// often inside a letter, so they only form UTF-8 once joined.
+	d, err := new(mime.WordDecoder).DecodeHeader(v)
+	if err != nil || !utf8.ValidString(d) {
+		if d, err = decodeWords(v); err != nil {
+			return v
+		}
+	}
+	if strings.Contains(d, "=?") {
+		return v
+	}
+	return d
 }
 
 // knownMethods are method names that identify a Microsoft-form header (no authserv-id).
