@@ -468,12 +468,17 @@ func (s *Service) queueNextExports(ctx context.Context, tenantID string) error {
 // queuedExports returns the identities of the tenant's export jobs that are
 // not finished, read from River's table.
 func (s *Service) queuedExports(ctx context.Context, tenantID string) (map[string]bool, error) {
+	// Through River's index on state, which holds few unfinished jobs, not
+	// its index on kind, which holds every finished export too: SQLite
+	// would pick the kind index, so "+kind" (and "kind || ''" on
+	// PostgreSQL, whose statistics of a new table may mislead it too) keeps
+	// it from using it.
 	q := `SELECT json_extract(args, '$.identity') FROM river_job
-WHERE kind = 'qtriage.export' AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')
+WHERE +kind = 'qtriage.export' AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')
 AND json_extract(args, '$.tenant_id') = $1`
 	if s.pg {
 		q = `SELECT args->>'identity' FROM river_job
-WHERE kind = 'qtriage.export' AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')
+WHERE kind || '' = 'qtriage.export' AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')
 AND args->>'tenant_id' = $1`
 	}
 	rows, err := s.db.QueryContext(ctx, q, tenantID)

@@ -159,7 +159,7 @@ func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	sem := make(chan struct{}, d.o.Concurrency)
-	done := make(chan struct{})
+	done := make(chan struct{}, len(batch))
 	for _, dl := range batch {
 		sem <- struct{}{}
 		go func() {
