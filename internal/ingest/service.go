@@ -54,6 +54,11 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		if s.slots, err = newPGSlots(ctx, o.DB, o.Workers+8); err != nil {
 			return nil, err
 		}
+		defer func() {
+			if err != nil {
+				s.slots.close()
+			}
+		}()
 	}
 	if s.m, err = newMetrics(o.Registerer, s.db); err != nil {
 		return nil, fmt.Errorf("ingest: metrics: %w", err)
