@@ -36,7 +36,7 @@ func (a *app) webhookCommand() *cobra.Command {
 				return err
 			}
 			if err := st.AddAudit(ctx, store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: a.now().UTC(), Actor: a.actor(), Action: "webhook.create",
-				Options: map[string]string{"webhook": h.ID, "url": h.URL}, Outcome: store.AuditOK, Detail: "created"}); err != nil {
+				Options: map[string]string{"webhook": h.ID, "url": webhook.Redacted(h.URL)}, Outcome: store.AuditOK, Detail: "created"}); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(a.stdout, "webhook %s\nevents  %s\nsecret  %s\n(the secret is not shown again)\n", h.ID, strings.Join(h.Events, ", "), secret)
@@ -104,7 +104,7 @@ func (a *app) webhookCommand() *cobra.Command {
 				return err
 			}
 			return st.AddAudit(cmd.Context(), store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: a.now().UTC(), Actor: a.actor(), Action: "webhook.delete",
-				Options: map[string]string{"webhook": h.ID, "url": h.URL}, Outcome: store.AuditOK, Detail: "deleted"})
+				Options: map[string]string{"webhook": h.ID, "url": webhook.Redacted(h.URL)}, Outcome: store.AuditOK, Detail: "deleted"})
 		},
 	}
 	test := &cobra.Command{

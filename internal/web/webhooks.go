@@ -75,7 +75,7 @@ func (s *Server) createWebhook(ctx context.Context, t store.Tenant, actor string
 		return store.Webhook{}, "", err
 	}
 	err = s.st.AddAudit(ctx, store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: s.now().UTC(), Actor: actor, Action: "webhook.create",
-		Options: map[string]string{"webhook": h.ID, "url": h.URL}, Outcome: store.AuditOK, Detail: "created"})
+		Options: map[string]string{"webhook": h.ID, "url": webhook.Redacted(h.URL)}, Outcome: store.AuditOK, Detail: "created"})
 	return h, secret, err
 }
 
@@ -88,7 +88,7 @@ func (s *Server) deleteWebhook(ctx context.Context, t store.Tenant, actor, id st
 		return err
 	}
 	return s.st.AddAudit(ctx, store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: s.now().UTC(), Actor: actor, Action: "webhook.delete",
-		Options: map[string]string{"webhook": h.ID, "url": h.URL}, Outcome: store.AuditOK, Detail: "deleted"})
+		Options: map[string]string{"webhook": h.ID, "url": webhook.Redacted(h.URL)}, Outcome: store.AuditOK, Detail: "deleted"})
 }
 
 func tokenActor(r *http.Request) string {

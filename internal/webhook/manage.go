@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -25,6 +26,21 @@ type NewWebhook struct {
 	URL         string
 	Description string
 	Events      []string // store.EventTypes; empty means all of them
+}
+
+// Redacted is a webhook URL fit for the audit trail, which viewers read:
+// scheme, host and path, without the query, where receivers often put a
+// token of theirs.
+func Redacted(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = "…"
+	}
+	u.User, u.Fragment = nil, ""
+	return u.String()
 }
 
 // Create validates w, generates its signing secret, seals it with kek and

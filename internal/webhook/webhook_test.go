@@ -326,3 +326,14 @@ func TestCreateValidates(t *testing.T) {
 		t.Fatalf("webhook %d: %v", MaxPerTenant+1, err)
 	}
 }
+
+func TestRedacted(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://siem.example.com/hook?token=s3cret": "https://siem.example.com/hook?…",
+		"https://siem.example.com/hook":              "https://siem.example.com/hook",
+	} {
+		if got := Redacted(in); got != want || strings.Contains(got, "s3cret") {
+			t.Errorf("Redacted(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
