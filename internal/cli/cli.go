@@ -81,6 +81,7 @@ type app struct {
 	log        *slog.Logger
 	st         store.Store
 	kek        *keyring.KEK
+	closers    []func() // run by close, after the store
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -278,6 +279,9 @@ func (a *app) tenants(ctx context.Context) (*tenant.Service, error) {
 }
 
 func (a *app) close() {
+	for _, c := range a.closers {
+		c()
+	}
 	if a.st != nil {
 		a.st.Close()
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/qtriage/qtriage/internal/entra"
 	"github.com/qtriage/qtriage/internal/exchange"
+	"github.com/qtriage/qtriage/internal/ingest"
 	"github.com/qtriage/qtriage/internal/store"
 )
 
@@ -47,9 +48,17 @@ func (a *app) exchangeClient(ctx context.Context, slug string) (*exchange.Client
 	if err != nil {
 		return nil, store.Tenant{}, err
 	}
+	// With PostgreSQL, the command's requests count against the tenant's
+	// limit like those of the running serve and worker processes.
+	cfg, _ := a.config()
+	slots, closeSlots, err := ingest.OpenSlots(ctx, cfg.DB, 4)
+	if err != nil {
+		return nil, store.Tenant{}, err
+	}
+	a.closers = append(a.closers, closeSlots)
 	c, err := exchange.New(exchange.Config{
 		BaseURL: src.Endpoints().ExchangeURL, Organization: t.Connection.Organization, DirectoryID: t.Connection.DirectoryID,
-		Tokens: src, HTTPClient: src.HTTPClient(), Now: a.now, Log: log,
+		Tokens: src, HTTPClient: src.HTTPClient(), Now: a.now, Log: log, Slots: slots,
 	})
 	if err != nil {
 		return nil, store.Tenant{}, err

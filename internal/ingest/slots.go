@@ -86,3 +86,17 @@ func (p *pgSlots) Acquire(ctx context.Context, key string, n int) (func(), error
 }
 
 func (p *pgSlots) close() { p.pool.Close() }
+
+// OpenSlots returns the tenant slots of the database at dbURL for a process
+// that runs no pipeline (the CLI's quarantine commands), holding at most
+// size at once, and a function that releases them; nil slots on SQLite.
+func OpenSlots(ctx context.Context, dbURL string, size int) (exchange.Slots, func(), error) {
+	if !isPostgres(dbURL) {
+		return nil, func() {}, nil
+	}
+	p, err := newPGSlots(ctx, dbURL, size)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, p.close, nil
+}
