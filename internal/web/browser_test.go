@@ -334,3 +334,48 @@ func TestBrowserConnectionTest(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserWebhooks: a tenant admin adds a webhook in a real browser, is
+// shown its secret once, and queues a test delivery.
+func TestBrowserWebhooks(t *testing.T) {
+	t.Parallel()
+	ctx := newTab(t)
+	lc := newLiveConsole(t, storetest.SQLiteURL(t))
+	type css = chromedp.CSS
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(lc.url+"/login"),
+		chromedp.SendKeys(css(`input[name=username]`), "adm"),
+		chromedp.SendKeys(css(`input[name=password]`), testPassword),
+		chromedp.Submit(css(`input[name=password]`)),
+		chromedp.WaitVisible(css(`svg.trend`)),
+		chromedp.Navigate(lc.url+"/settings/integrations"),
+		chromedp.Click(css(`a[href$="/settings/integrations/webhooks"]`)),
+		chromedp.WaitVisible(css(`input[name=url]`)),
+		chromedp.SendKeys(css(`input[name=url]`), "http://127.0.0.1:9/qtriage"),
+		chromedp.SendKeys(css(`input[name=description]`), "SOC SIEM"),
+		chromedp.Click(css(`form.connection button[type=submit]`)),
+		chromedp.WaitVisible(css(`#secret`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := chromedp.Run(ctx, chromedp.Text(css(`#secret`)))
+	if err != nil || !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("secret shown: %q %v", secret, err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(css(`#webhooks form[action$="/test"] button`)),
+		chromedp.WaitVisible(css(`.flash.ok`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "webhooks")
+	page, err := chromedp.Run(ctx, chromedp.Text(css(`main`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(page, secret) || !strings.Contains(page, "SOC SIEM") || !strings.Contains(page, "ping") {
+		t.Fatalf("after the test delivery the page must list the webhook and the ping, not the secret:\n%s", page)
+	}
+}
