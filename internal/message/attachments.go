@@ -1,6 +1,7 @@
 package message
 
 import (
+	"bytes"
 	"fmt"
 	"path"
 	"strings"
@@ -45,7 +46,7 @@ func classify(sniffed, ext, declared string) AttachmentKind {
 		sniffed == "application/msword" || sniffed == "application/vnd.ms-excel" || sniffed == "application/vnd.ms-powerpoint" ||
 		sniffed == "application/vnd.ms-outlook" || sniffed == "text/rtf":
 		return KindOffice
-	case sniffed == "application/zip" || sniffed == "application/x-rar-compressed" || sniffed == "application/x-7z-compressed" ||
+	case sniffed == "application/zip" || sniffed == "application/x-rar-compressed" || sniffed == "application/vnd.rar" || sniffed == "application/x-7z-compressed" ||
 		sniffed == "application/gzip" || sniffed == "application/x-tar" || sniffed == "application/vnd.ms-cab-compressed" ||
 		sniffed == "application/x-xz" || sniffed == "application/x-bzip2":
 		if k, ok := riskyExtensions[ext]; ok && (k == KindOffice || k == KindExecutable) {
@@ -137,11 +138,15 @@ func (p *parser) analyzeAttachment(in attachmentInput, links *linkSet, dl *defec
 	}
 	switch a.Kind {
 	case KindArchive:
-		switch pt.Sniffed {
-		case "application/zip":
+		switch {
+		case pt.Sniffed == "application/zip":
 			a.Archive, a.Error = p.readZip(in.content)
-		case "application/gzip":
+		case pt.Sniffed == "application/gzip":
 			a.Archive, a.Error = p.readGzip(in.content)
+		case bytes.HasPrefix(in.content, sevenZipMagic):
+			a.Archive, a.Error = p.read7z(in.content)
+		case bytes.HasPrefix(in.content, rarMagic4) || bytes.HasPrefix(in.content, rarMagic5):
+			a.Archive, a.Error = p.readRar(in.content)
 		}
 	case KindOffice:
 		a.Office, a.Error = readOffice(in.content, pt.Sniffed)
