@@ -87,9 +87,7 @@ func (a *app) workerCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := p.Start(ctx); err != nil {
-				return err
-			}
+			// Everything that can fail is set up before the jobs start.
 			stopWebhooks, err := a.startWebhooks(ctx, reg)
 			if err != nil {
 				return err
@@ -101,6 +99,12 @@ func (a *app) workerCommand() *cobra.Command {
 					return err
 				}
 				defer stop()
+			}
+			if err := p.Start(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil // stopped while starting
+				}
+				return err
 			}
 			log.Info("worker started")
 			<-ctx.Done()

@@ -28,6 +28,7 @@ type fakeSource struct {
 	gone      map[string]bool
 	exports   map[string]int
 	setupErr  error
+	exportErr error // every export fails with it
 }
 
 func (f *fakeSource) List(ctx context.Context, w ingest.Window, fn func([]store.QuarantineItem) error) error {
@@ -57,6 +58,9 @@ func (f *fakeSource) Export(ctx context.Context, identity string) ([]byte, error
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.exports[identity]++
+	if f.exportErr != nil {
+		return nil, f.exportErr
+	}
 	if f.gone[identity] {
 		return nil, fmt.Errorf("export %s: %w", identity, ingest.ErrItemGone)
 	}
@@ -250,4 +254,49 @@ func TestSetupErrorStopsTenant(t *testing.T) {
 		s, _ := st.SyncState(ctx, ten.ID)
 		return strings.Contains(s.LastError, "AADSTS700027")
 	})
+}
+
+// TestSetupErrorOnExportDoesNotLoop: when exports fail because the tenant's
+// setup is broken, the jobs stop there and queue no others; the next sync
+// tries again.
+func TestSetupErrorOnExportDoesNotLoop(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dbURL := storetest.SQLiteURL(t)
+	st, ten := setup(t, dbURL)
+	src := &fakeSource{raw: map[string][]byte{}, exports: map[string]int{}, exportErr: fmt.Errorf("403: %w", ingest.ErrSetup)}
+	now := time.Now().UTC()
+	for i := range 40 {
+		src.add(fmt.Sprintf(`g%d\r1`, i), now.Add(-time.Hour), now.Add(10*24*time.Hour), "Subject: s\r\n\r\nb")
+	}
+	const workers = 1 // a window of 2
+	// Exports take a while, so that each ends after the one before it was
+	// cancelled and recorded.
+	slow := &slowSource{fakeSource: src, delay: 150 * time.Millisecond}
+	svc, err := ingest.New(ctx, ingest.Options{Store: st, DB: dbURL, Connector: perTenant{"contoso": slow}, Analyzer: &fakeAnalyzer{},
+		PollInterval: 20 * time.Millisecond, Workers: workers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Stop(ctx)
+	if err := svc.SyncNow(ctx, ten.ID); err != nil {
+		t.Fatal(err)
+	}
+	total := func() int {
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		n := 0
+		for _, c := range src.exports {
+			n += c
+		}
+		return n
+	}
+	waitFor(t, "the window's exports to fail", func() bool { return total() >= 2*workers })
+	time.Sleep(1500 * time.Millisecond) // a loop would go on meanwhile
+	if n := total(); n != 2*workers {
+		t.Fatalf("%d export attempts for a tenant whose setup is broken; want the window's %d, then nothing until the next sync", n, 2*workers)
+	}
 }

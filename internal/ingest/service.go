@@ -419,7 +419,7 @@ func (s *Service) queuePending(ctx context.Context, t store.Tenant, now time.Tim
 		}
 	}
 	s.m.backlog(t.Slug, live, now)
-	if err := s.queueNextExports(ctx, t.ID); err != nil {
+	if err := s.queueNextExports(ctx, t.ID, ""); err != nil {
 		return err
 	}
 	// Messages left without a report (a crash between storing and queueing).
@@ -449,7 +449,10 @@ func (s *Service) queueExport(ctx context.Context, it store.QuarantineItem, now 
 // behind all of them. It queues the window's items that have no job yet:
 // after an export, usually the one item that entered the window as the
 // exported one left it.
-func (s *Service) queueNextExports(ctx context.Context, tenantID string) error {
+//
+// done, when set, names the export calling this as it ends: its job still
+// runs, but its place is free.
+func (s *Service) queueNextExports(ctx context.Context, tenantID, done string) error {
 	next, err := s.o.Store.NextExports(ctx, tenantID, s.window())
 	if err != nil || len(next) == 0 {
 		return err
@@ -458,31 +461,52 @@ func (s *Service) queueNextExports(ctx context.Context, tenantID string) error {
 	if err != nil {
 		return err
 	}
+	// The window's places are taken by its items that have a job, and by
+	// jobs waiting to be retried: while Microsoft fails, the window does
+	// not grow into the whole backlog. (A job whose export just ended may
+	// still show as running for a moment: its item, no longer pending, is
+	// not in next and takes no place.)
+	delete(queued, done)
+	room := s.window()
+	for _, state := range queued {
+		if state == string(rivertype.JobStateRetryable) || state == string(rivertype.JobStateScheduled) {
+			room--
+		}
+	}
+	for _, it := range next {
+		if st, ok := queued[it.Identity]; ok && st != string(rivertype.JobStateRetryable) && st != string(rivertype.JobStateScheduled) {
+			room--
+		}
+	}
 	now := s.o.Now().UTC()
 	for _, it := range next {
-		if queued[it.Identity] {
+		if room <= 0 {
+			break
+		}
+		if _, ok := queued[it.Identity]; ok {
 			continue
 		}
 		if err := s.queueExport(ctx, it, now); err != nil {
 			return err
 		}
+		room--
 	}
 	return nil
 }
 
 // queuedExports returns the identities of the tenant's export jobs that are
-// not finished, read from River's table.
-func (s *Service) queuedExports(ctx context.Context, tenantID string) (map[string]bool, error) {
+// not finished, with their River state, read from River's table.
+func (s *Service) queuedExports(ctx context.Context, tenantID string) (map[string]string, error) {
 	// Through River's index on state, which holds few unfinished jobs, not
 	// its index on kind, which holds every finished export too: SQLite
 	// would pick the kind index, so "+kind" (and "kind || ''" on
 	// PostgreSQL, whose statistics of a new table may mislead it too) keeps
 	// it from using it.
-	q := `SELECT json_extract(args, '$.identity') FROM river_job
+	q := `SELECT json_extract(args, '$.identity'), state FROM river_job
 WHERE +kind = 'qtriage.export' AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')
 AND json_extract(args, '$.tenant_id') = $1`
 	if s.pg {
-		q = `SELECT args->>'identity' FROM river_job
+		q = `SELECT args->>'identity', state FROM river_job
 WHERE kind || '' = 'qtriage.export' AND state IN ('available', 'pending', 'running', 'retryable', 'scheduled')
 AND args->>'tenant_id' = $1`
 	}
@@ -491,13 +515,13 @@ AND args->>'tenant_id' = $1`
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]bool{}
+	out := map[string]string{}
 	for rows.Next() {
-		var id sql.NullString
-		if err := rows.Scan(&id); err != nil {
+		var id, state sql.NullString
+		if err := rows.Scan(&id, &state); err != nil {
 			return nil, err
 		}
-		out[id.String] = true
+		out[id.String] = state.String
 	}
 	return out, rows.Err()
 }
@@ -535,10 +559,18 @@ func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration { return w.
 
 func (w *exportWorker) Work(ctx context.Context, job *river.Job[ExportArgs]) error {
 	err := w.s.export(ctx, job.Args.TenantID, job.Args.Identity)
+	if errors.Is(err, ErrSetup) {
+		// The tenant's setup is broken: queue nothing more. The next
+		// periodic sync finds out, records the diagnosis, and tries again
+		// when it is fixed.
+		return err
+	}
 	// This job's place in the tenant's window is free: queue the next
-	// export. (A crash here leaves the window one short until the next
-	// sync refills it.)
-	if qerr := w.s.queueNextExports(ctx, job.Args.TenantID); qerr != nil {
+	// export, even if this job's own time ran out. (A crash here leaves the
+	// window one short until the next sync refills it.)
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if qerr := w.s.queueNextExports(qctx, job.Args.TenantID, job.Args.Identity); qerr != nil {
 		w.s.o.Log.Warn("next exports not queued; the next sync will", "err", qerr)
 	}
 	return err

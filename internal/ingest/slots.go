@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,7 +20,7 @@ import (
 type pgSlots struct {
 	pool *pgxpool.Pool
 	// retry is the longest wait between two tries when every slot is
-	// taken (a random part of it, so waiters do not try in step).
+	// taken.
 	retry time.Duration
 }
 
@@ -39,24 +40,29 @@ func newPGSlots(ctx context.Context, dbURL string, size int) (*pgSlots, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ingest: tenant slots: %w", err)
 	}
-	return &pgSlots{pool: pool, retry: 50 * time.Millisecond}, nil
+	return &pgSlots{pool: pool, retry: 500 * time.Millisecond}, nil
 }
 
-// Acquire takes one of n slots of key, waiting while all are held.
+// Acquire takes one of n slots of key, waiting while all are held: it
+// tries them all, and if none is free gives its connection back and waits
+// (10 ms, doubling to half a second, with jitter) before trying again.
 func (p *pgSlots) Acquire(ctx context.Context, key string, n int) (func(), error) {
-	conn, err := p.pool.Acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("tenant slot: %w", err)
-	}
 	// Advisory locks are per database: the schema keeps two qtriage
-	// deployments (or tests) on one database apart.
-	const try = `SELECT pg_try_advisory_lock(hashtext('qtriage-exchange:' || current_schema() || ':' || $1), $2)`
-	first := rand.IntN(max(n, 1)) // spread the holders over the slots
+	// deployments (or tests) on one database apart. hashtextextended gives
+	// a 64-bit key, so two tenants do not share slots by a hash collision.
+	const try = `SELECT pg_try_advisory_lock(hashtextextended('qtriage-exchange:' || current_schema() || ':' || $1 || ':' || $2, 0))`
+	const unlock = `SELECT pg_advisory_unlock(hashtextextended('qtriage-exchange:' || current_schema() || ':' || $1 || ':' || $2, 0))`
+	wait := 10 * time.Millisecond
 	for {
+		conn, err := p.pool.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("tenant slot: %w", err)
+		}
+		first := rand.IntN(max(n, 1)) // spread the holders over the slots
 		for i := range n {
 			slot := (first + i) % n
 			var ok bool
-			if err := conn.QueryRow(ctx, try, key, slot).Scan(&ok); err != nil {
+			if err := conn.QueryRow(ctx, try, key, strconv.Itoa(slot)).Scan(&ok); err != nil {
 				conn.Release()
 				return nil, fmt.Errorf("tenant slot: %w", err)
 			}
@@ -64,8 +70,7 @@ func (p *pgSlots) Acquire(ctx context.Context, key string, n int) (func(), error
 				return func() {
 					uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 					defer cancel()
-					const unlock = `SELECT pg_advisory_unlock(hashtext('qtriage-exchange:' || current_schema() || ':' || $1), $2)`
-					if _, err := conn.Exec(uctx, unlock, key, slot); err != nil {
+					if _, err := conn.Exec(uctx, unlock, key, strconv.Itoa(slot)); err != nil {
 						// The lock's connection is in doubt: close it, which
 						// frees the lock, rather than pool it.
 						_ = conn.Conn().Close(uctx)
@@ -74,14 +79,15 @@ func (p *pgSlots) Acquire(ctx context.Context, key string, n int) (func(), error
 				}, nil
 			}
 		}
-		t := time.NewTimer(time.Duration(rand.Int64N(int64(p.retry))) + time.Millisecond)
+		conn.Release()
+		t := time.NewTimer(wait/2 + time.Duration(rand.Int64N(int64(wait))))
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			conn.Release()
 			return nil, ctx.Err()
 		case <-t.C:
 		}
+		wait = min(2*wait, p.retry)
 	}
 }
 

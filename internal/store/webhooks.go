@@ -108,9 +108,11 @@ type Webhooks interface {
 	// PingWebhook queues a ping event for one webhook and returns the delivery id.
 	PingWebhook(ctx context.Context, tenantID, webhookID string, at time.Time) (string, error)
 	// ClaimDeliveries leases up to limit pending deliveries that are due at
-	// now, counts the attempt, and returns them with their webhook. A
-	// delivery whose lease ran out (its process died) is due again. Several
-	// processes may claim at once; each delivery goes to one of them.
+	// now, at most one per webhook and none of a webhook with a delivery
+	// in flight, counts the attempt, and returns them with their webhook.
+	// A delivery whose lease ran out (its process died) is due again.
+	// Several processes may claim at once; each delivery goes to one of
+	// them.
 	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error)
 	// FinishDelivery records how an attempt ended, on the delivery and on
 	// its webhook.
@@ -395,6 +397,16 @@ func scanDelivery(sc scanner, withWebhook bool) (Delivery, error) {
 }
 
 func (s *sqlStore) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error) {
+	// A read first: most polls find nothing, and on SQLite a write
+	// transaction would take the one writer for nothing.
+	var due bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $1
+AND (lease_until IS NULL OR lease_until <= $1))`, s.timeArg(now)).Scan(&due); err != nil {
+		return nil, s.fail(ctx, "claim deliveries", err)
+	}
+	if !due {
+		return nil, nil
+	}
 	var out []Delivery
 	err := s.inTx(ctx, "claim deliveries", func(tx *sql.Tx) error {
 		out = out[:0]
@@ -402,20 +414,28 @@ func (s *sqlStore) ClaimDeliveries(ctx context.Context, now time.Time, lease tim
 		if s.dialect == "postgres" {
 			lock = " FOR UPDATE SKIP LOCKED" // other processes claim other rows; SQLite has one writer
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_deliveries
-WHERE state = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
-ORDER BY next_attempt_at LIMIT $2`+lock, s.timeArg(now), limit)
+		// One delivery per webhook at a time: a receiver that hangs holds
+		// one of the dispatcher's places, not all of them, and its
+		// deliveries go out in order.
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.webhook_id FROM webhook_deliveries d
+WHERE d.state = 'pending' AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= $1)
+AND NOT EXISTS (SELECT 1 FROM webhook_deliveries o WHERE o.webhook_id = d.webhook_id AND o.state = 'pending' AND o.lease_until > $1)
+ORDER BY d.next_attempt_at LIMIT $2`+lock, s.timeArg(now), 4*limit)
 		if err != nil {
 			return err
 		}
 		var ids []string
+		hooks := map[string]bool{}
 		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
+			var id, hook string
+			if err := rows.Scan(&id, &hook); err != nil {
 				rows.Close()
 				return err
 			}
-			ids = append(ids, id)
+			if !hooks[hook] && len(ids) < limit {
+				hooks[hook] = true
+				ids = append(ids, id)
+			}
 		}
 		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 			return err

@@ -2,7 +2,9 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +13,11 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -34,7 +41,7 @@ type Options struct {
 	Timeout       time.Duration // per request (10 s)
 	Backoff       time.Duration // first retry delay, doubled each time (10 s)
 	MaxBackoff    time.Duration // longest delay (1 h)
-	MaxAttempts   int           // attempts before giving up (12: about 5 hours with the defaults)
+	MaxAttempts   int           // attempts before giving up (12: about 3½ hours with the defaults)
 	Keep          time.Duration // how long finished deliveries are kept (30 days)
 	Concurrency   int           // deliveries sent at once (8)
 	UserAgent     string
@@ -91,6 +98,10 @@ func NewDispatcher(o Options) (*Dispatcher, error) {
 	return d, nil
 }
 
+// errNotPublic refuses a connection to a non-public address; it names no
+// address.
+var errNotPublic = errors.New("webhook: not a public address")
+
 // newClient returns an HTTP client that follows no redirect and, unless
 // insecure targets are allowed, connects only to public addresses: the
 // check runs on the address actually dialled, after DNS, so a name that
@@ -104,7 +115,7 @@ func newClient(allowInsecure bool, timeout time.Duration) *http.Client {
 				return err
 			}
 			if ip := net.ParseIP(host); ip == nil || !publicIP(ip) {
-				return fmt.Errorf("webhook: %s is not a public address", host)
+				return errNotPublic
 			}
 			return nil
 		}
@@ -122,16 +133,27 @@ func newClient(allowInsecure bool, timeout time.Duration) *http.Client {
 	}}
 }
 
-// Run sends due deliveries every Poll until ctx ends, and prunes old ones
-// once an hour.
+// Run sends due deliveries until ctx ends: Concurrency senders each claim
+// one delivery, send it and claim the next, and wait Poll when none is due;
+// old deliveries are pruned once an hour.
 func (d *Dispatcher) Run(ctx context.Context) {
-	t := time.NewTicker(d.o.Poll)
-	defer t.Stop()
+	var wg sync.WaitGroup
+	lease := 2*d.o.Timeout + 30*time.Second
+	for range d.o.Concurrency {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				sent, err := d.sendOne(ctx, lease)
+				if err != nil && ctx.Err() == nil {
+					d.o.Log.Warn("webhook deliveries could not be read", "err", err)
+				}
+				if !sent {
+					sleepCtx(ctx, d.o.Poll)
+				}
+			}
+		})
+	}
 	lastPrune := time.Time{}
-	for {
-		if _, err := d.RunOnce(ctx); err != nil && ctx.Err() == nil {
-			d.o.Log.Warn("webhook deliveries could not be read", "err", err)
-		}
+	for ctx.Err() == nil {
 		if now := d.o.Now(); now.Sub(lastPrune) > time.Hour {
 			lastPrune = now
 			if n, err := d.o.Store.PruneDeliveries(ctx, now.Add(-d.o.Keep)); err != nil && ctx.Err() == nil {
@@ -140,37 +162,61 @@ func (d *Dispatcher) Run(ctx context.Context) {
 				d.o.Log.Info("old webhook deliveries removed", "deliveries", n)
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+		sleepCtx(ctx, time.Minute)
+	}
+	wg.Wait()
+}
+
+// sendOne claims one due delivery and sends it; false when none was due.
+func (d *Dispatcher) sendOne(ctx context.Context, lease time.Duration) (bool, error) {
+	batch, err := d.o.Store.ClaimDeliveries(ctx, d.o.Now().UTC(), lease, 1)
+	if err != nil || len(batch) == 0 {
+		return false, err
+	}
+	d.deliver(ctx, batch[0])
+	return true, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }
 
-// RunOnce claims the deliveries due now and sends them, Concurrency at a
-// time. It returns how many it attempted.
+// RunOnce sends the deliveries due now, as Run does, and returns when none
+// is left, with how many it attempted (tests, and draining).
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	// The lease covers the request and the bookkeeping; a process killed
 	// meanwhile leaves the delivery to be claimed again when it ends.
 	lease := 2*d.o.Timeout + 30*time.Second
-	batch, err := d.o.Store.ClaimDeliveries(ctx, d.o.Now().UTC(), lease, 4*d.o.Concurrency)
-	if err != nil || len(batch) == 0 {
-		return 0, err
+	var (
+		sent     atomic.Int64
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for range d.o.Concurrency {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				ok, err := d.sendOne(ctx, lease)
+				if err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, err)
+					mu.Unlock()
+					return
+				}
+				if !ok {
+					return
+				}
+				sent.Add(1)
+			}
+		})
 	}
-	sem := make(chan struct{}, d.o.Concurrency)
-	done := make(chan struct{}, len(batch))
-	for _, dl := range batch {
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; done <- struct{}{} }()
-			d.deliver(ctx, dl)
-		}()
-	}
-	for range batch {
-		<-done
-	}
-	return len(batch), nil
+	wg.Wait()
+	return int(sent.Load()), firstErr
 }
 
 // deliver makes one attempt and records its result.
@@ -219,6 +265,38 @@ func (d *Dispatcher) backoff(n int) time.Duration {
 	return time.Duration(float64(b) * (0.8 + 0.4*rand.Float64()))
 }
 
+// transportError says why a request got no answer, in words fit for the
+// delivery's record, which tenant admins read: never the URL (its token),
+// nor the addresses a name resolved to or the resolver qtriage uses, which
+// would let them map qtriage's network.
+func transportError(err error) string {
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dnsErr):
+		return "the host name does not resolve"
+	case strings.Contains(err.Error(), errNotPublic.Error()):
+		return "the host does not resolve to a public address (allowed only with webhook_allow_insecure)"
+	case errors.Is(err, context.DeadlineExceeded) || os.IsTimeout(err):
+		return "no answer within the timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "the connection was closed before an answer"
+	case errors.As(err, &opErr) && opErr.Op == "remote error":
+		return "TLS handshake refused by the receiver"
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // without the URL
+	}
+	var certErr *tls.CertificateVerificationError
+	if errors.As(err, &certErr) {
+		return "the receiver's TLS certificate is not valid: " + certErr.Err.Error()
+	}
+	return "request failed"
+}
+
 // send posts the delivery's body, signed, and classifies the answer.
 func (d *Dispatcher) send(ctx context.Context, dl store.Delivery) (int, error) {
 	if _, err := CheckURL(dl.Webhook.URL, d.o.AllowInsecure); err != nil {
@@ -239,7 +317,7 @@ func (d *Dispatcher) send(ctx context.Context, dl store.Delivery) (int, error) {
 	req.Header.Set(HeaderSignature, Sign(string(secret), d.o.Now(), dl.Body))
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("request failed: %w", err)
+		return 0, errors.New(transportError(err))
 	}
 	defer resp.Body.Close()
 	// A little of the answer helps whoever reads the error; the rest is

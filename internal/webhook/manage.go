@@ -29,18 +29,18 @@ type NewWebhook struct {
 }
 
 // Redacted is a webhook URL fit for the audit trail, which viewers read:
-// scheme, host and path, without the query, where receivers often put a
-// token of theirs.
+// its scheme and host only. Receivers put their token in the query, and chat
+// services (Slack, Teams, Discord) in the path.
 func Redacted(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
+	if err != nil || u.Host == "" {
 		return "(unparsable URL)"
 	}
-	if u.RawQuery != "" {
-		u.RawQuery = "…"
+	out := u.Scheme + "://" + u.Host
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+		out += "/…"
 	}
-	u.User, u.Fragment = nil, ""
-	return u.String()
+	return out
 }
 
 // Create validates w, generates its signing secret, seals it with kek and

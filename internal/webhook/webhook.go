@@ -127,7 +127,7 @@ func CheckURL(raw string, allowInsecure bool) (*url.URL, error) {
 		if ip := net.ParseIP(u.Hostname()); ip != nil && !publicIP(ip) {
 			return nil, fmt.Errorf("%s is not a public address (allowed only with webhook_allow_insecure)", ip)
 		}
-		if h := strings.ToLower(u.Hostname()); h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		if h := strings.TrimSuffix(strings.ToLower(u.Hostname()), "."); h == "localhost" || strings.HasSuffix(h, ".localhost") {
 			return nil, errors.New("localhost is not allowed (only with webhook_allow_insecure)")
 		}
 	}

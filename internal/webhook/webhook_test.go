@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,6 +75,7 @@ func TestCheckURL(t *testing.T) {
 		{"https://169.254.169.254/latest/meta-data", false, false},
 		{"https://10.0.0.5/hook", false, false},
 		{"https://localhost:8443/hook", false, false},
+		{"https://localhost.:8443/hook", false, false},
 		{"https://user:pw@siem.example.com/hook", false, false},
 		{"ftp://siem.example.com/hook", true, false},
 		{"https:///nohost", false, false},
@@ -329,11 +331,93 @@ func TestCreateValidates(t *testing.T) {
 
 func TestRedacted(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://siem.example.com/hook?token=s3cret": "https://siem.example.com/hook?…",
-		"https://siem.example.com/hook":              "https://siem.example.com/hook",
+		"https://siem.example.com/hook?token=s3cret":               "https://siem.example.com/…",
+		"https://hooks.chat.example/services/T000/B000/s3cret":     "https://hooks.chat.example/…",
+		"https://siem.example.com":                                 "https://siem.example.com",
+		"https://user:s3cret@siem.example.com:8443/?s3cret=1#frag": "https://siem.example.com:8443/…",
 	} {
 		if got := Redacted(in); got != want || strings.Contains(got, "s3cret") {
 			t.Errorf("Redacted(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A failed request is recorded without the URL (its token) and without the
+// addresses qtriage's resolver gave, which a tenant admin could otherwise
+// use to map qtriage's network.
+func TestTransportErrorsNameNoAddress(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		insecure bool
+		url      string
+		want     string
+	}{
+		{false, srv.URL + "/hook?token=SUPERSECRET", "not resolve to a public address"},
+		{true, "http://127.0.0.1:1/hook?token=SUPERSECRET", "connection refused"},
+	} {
+		_, err := newClient(tc.insecure, 2*time.Second).Post(tc.url, "application/json", strings.NewReader("{}"))
+		if err == nil {
+			t.Fatalf("%s: no error", tc.url)
+		}
+		msg := transportError(err)
+		if !strings.Contains(msg, tc.want) || strings.Contains(msg, "SUPERSECRET") || strings.Contains(msg, "127.0.0.1") {
+			t.Errorf("%s: recorded %q, want %q without URL or address", tc.url, msg, tc.want)
+		}
+	}
+}
+
+// A receiver that answers slowly holds one sender, not all of them: another
+// webhook's delivery, queued after ten of the slow one's, goes out first.
+func TestSlowReceiverDoesNotHoldOthers(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var slowDone atomic.Int64
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		slowDone.Add(1)
+	}))
+	defer slow.Close()
+	fastAt := make(chan int64, 1)
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case fastAt <- slowDone.Load():
+		default:
+		}
+	}))
+	defer fast.Close()
+	hs, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, NewWebhook{URL: slow.URL}, true, f.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hf, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, NewWebhook{URL: fast.URL}, true, f.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		if _, err := f.st.PingWebhook(ctx, f.tenant.ID, hs.ID, f.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.st.PingWebhook(ctx, f.tenant.ID, hf.ID, f.now); err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDispatcher(Options{Store: f.st, KEK: f.kek, AllowInsecure: true, Concurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case n := <-fastAt:
+		if n > 2 {
+			t.Errorf("the fast receiver's delivery waited for %d of the slow one's", n)
+		}
+	default:
+		t.Fatal("the fast receiver got nothing")
+	}
+	if slowDone.Load() != 10 {
+		t.Fatalf("slow receiver got %d of 10", slowDone.Load())
 	}
 }
