@@ -81,9 +81,13 @@ type Delivery struct {
 
 // DeliveryResult is how one attempt ended.
 type DeliveryResult struct {
-	At     time.Time
-	Status int    // HTTP status, 0 when there was no answer
-	Error  string // "" on success
+	// Attempt is the claimed delivery's Attempts: a result for an attempt
+	// that is no longer the latest (its lease ran out and another process
+	// claimed the delivery again) is refused.
+	Attempt int
+	At      time.Time
+	Status  int    // HTTP status, 0 when there was no answer
+	Error   string // "" on success
 	// Retry is when to try again; nil ends the delivery (delivered when
 	// Error is empty, failed otherwise).
 	Retry *time.Time
@@ -115,7 +119,8 @@ type Webhooks interface {
 	// them.
 	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error)
 	// FinishDelivery records how an attempt ended, on the delivery and on
-	// its webhook.
+	// its webhook. ErrNotFound when the delivery is unknown, finished, or
+	// claimed again since that attempt.
 	FinishDelivery(ctx context.Context, id string, r DeliveryResult) error
 	// Deliveries lists a tenant's deliveries, newest first.
 	Deliveries(ctx context.Context, tenantID string, limit int) ([]Delivery, error)
@@ -470,7 +475,8 @@ func (s *sqlStore) FinishDelivery(ctx context.Context, id string, r DeliveryResu
 	return s.inTx(ctx, "finish delivery", func(tx *sql.Tx) error {
 		var webhookID string
 		if err := tx.QueryRowContext(ctx, `UPDATE webhook_deliveries SET state = $2, next_attempt_at = $3, lease_until = NULL, delivered_at = $4,
-last_status = $5, last_error = $6 WHERE id = $1 RETURNING webhook_id`, id, string(state), s.timeArg(next), delivered, r.Status, r.Error).Scan(&webhookID); err != nil {
+last_status = $5, last_error = $6 WHERE id = $1 AND attempts = $7 AND state = 'pending' RETURNING webhook_id`,
+			id, string(state), s.timeArg(next), delivered, r.Status, r.Error, r.Attempt).Scan(&webhookID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE webhooks SET last_delivery_at = $2, last_status = $3, last_error = $4 WHERE id = $1`,

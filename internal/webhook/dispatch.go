@@ -228,7 +228,7 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 	log := d.o.Log.With("tenant", ev.Tenant.Slug, "webhook", dl.Webhook.ID, "delivery", dl.ID, "event", dl.EventType, "attempt", dl.Attempts)
 	status, err := d.send(ctx, dl)
 	now := d.o.Now().UTC()
-	r := store.DeliveryResult{At: now, Status: status}
+	r := store.DeliveryResult{Attempt: dl.Attempts, At: now, Status: status}
 	result := "delivered"
 	if err != nil {
 		r.Error = err.Error()
@@ -246,7 +246,9 @@ func (d *Dispatcher) deliver(ctx context.Context, dl store.Delivery) {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := d.o.Store.FinishDelivery(fctx, dl.ID, r); err != nil {
-		log.Warn("webhook delivery result not recorded; it will be sent again", "err", err)
+		// Unknown now: the webhook was deleted, or the lease ran out and
+		// another process has the delivery.
+		log.Warn("webhook delivery result not recorded", "err", err)
 	}
 }
 

@@ -113,9 +113,9 @@ func testWebhooks(t *testing.T, ctx context.Context, s store.Store) {
 	}
 	// One delivered, one to retry later, one failed for good.
 	retry := at(30)
-	mustNotFail(t, "finish delivered", s.FinishDelivery(ctx, got[0].ID, store.DeliveryResult{At: at(10), Status: 204}))
-	mustNotFail(t, "finish retry", s.FinishDelivery(ctx, got[1].ID, store.DeliveryResult{At: at(10), Status: 503, Error: "HTTP 503", Retry: &retry}))
-	mustNotFail(t, "finish failed", s.FinishDelivery(ctx, got[2].ID, store.DeliveryResult{At: at(10), Status: 400, Error: "HTTP 400"}))
+	mustNotFail(t, "finish delivered", s.FinishDelivery(ctx, got[0].ID, store.DeliveryResult{Attempt: 1, At: at(10), Status: 204}))
+	mustNotFail(t, "finish retry", s.FinishDelivery(ctx, got[1].ID, store.DeliveryResult{Attempt: 1, At: at(10), Status: 503, Error: "HTTP 503", Retry: &retry}))
+	mustNotFail(t, "finish failed", s.FinishDelivery(ctx, got[2].ID, store.DeliveryResult{Attempt: 1, At: at(10), Status: 400, Error: "HTTP 400"}))
 	w, err := s.Webhook(ctx, got[2].Webhook.TenantID, got[2].Webhook.ID)
 	mustNotFail(t, "webhook after failure", err)
 	if w.LastStatus != 400 || w.LastError != "HTTP 400" || w.LastDeliveryAt == nil || !w.LastDeliveryAt.Equal(at(10)) {
@@ -137,13 +137,15 @@ func testWebhooks(t *testing.T, ctx context.Context, s store.Store) {
 	if len(again) != 1 || again[0].ID != next[0].ID || again[0].Attempts != 2 {
 		t.Fatalf("after the lease ran out: %d claimed", len(again))
 	}
-	mustNotFail(t, "finish the reclaimed", s.FinishDelivery(ctx, again[0].ID, store.DeliveryResult{At: at(14), Status: 200}))
+	// The first claimer, late, cannot overwrite the second's attempt.
+	checkErr(t, "finish a lost claim", s.FinishDelivery(ctx, again[0].ID, store.DeliveryResult{Attempt: 1, At: at(14), Status: 500, Error: "late"}), store.ErrNotFound)
+	mustNotFail(t, "finish the reclaimed", s.FinishDelivery(ctx, again[0].ID, store.DeliveryResult{Attempt: 2, At: at(14), Status: 200}))
 	again, err = s.ClaimDeliveries(ctx, at(31), time.Minute, 10)
 	mustNotFail(t, "claim retry", err)
 	if len(again) != 1 || again[0].ID != got[1].ID || again[0].Attempts != 2 {
 		t.Fatalf("the retry: %d claimed", len(again))
 	}
-	mustNotFail(t, "finish the retry", s.FinishDelivery(ctx, again[0].ID, store.DeliveryResult{At: at(31), Status: 200}))
+	mustNotFail(t, "finish the retry", s.FinishDelivery(ctx, again[0].ID, store.DeliveryResult{Attempt: 2, At: at(31), Status: 200}))
 
 	// A ping goes to one webhook, subscribed or not.
 	id, err := s.PingWebhook(ctx, alpha.ID, reports, at(40))
