@@ -76,10 +76,19 @@ func (p *parser) readZipAt(b []byte, depth int, budget *zipBudget) (*Archive, st
 				if int64(len(data)) != int64(e.Size) {
 					e.Size = uint64(len(data))
 				}
-				if e.Sniffed == "application/zip" && depth < p.lim.MaxArchiveDepth {
-					e.Nested, _ = p.readZipAt(data, depth+1, budget)
-				} else if e.Sniffed == "application/zip" {
+				nested := e.Sniffed == "application/zip" || bytes.HasPrefix(data, sevenZipMagic) ||
+					bytes.HasPrefix(data, rarMagic4) || bytes.HasPrefix(data, rarMagic5)
+				switch {
+				case nested && depth >= p.lim.MaxArchiveDepth:
 					ar.Truncated = true
+				case e.Sniffed == "application/zip":
+					e.Nested, _ = p.readZipAt(data, depth+1, budget)
+				case bytes.HasPrefix(data, sevenZipMagic):
+					// Already decompressed by the zip reader: listing it is
+					// cheap (the 7z and RAR readers decompress nothing).
+					e.Nested, _ = p.read7z(data)
+				case nested:
+					e.Nested, _ = p.readRar(data)
 				}
 			} else {
 				ar.Truncated = true
