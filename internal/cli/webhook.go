@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
 	"github.com/qtriage/qtriage/internal/store"
@@ -31,12 +30,8 @@ func (a *app) webhookCommand() *cobra.Command {
 				return err
 			}
 			cfg, _ := a.config()
-			h, secret, err := webhook.Create(ctx, st, svc.KEK, t.ID, webhook.NewWebhook{URL: args[0], Description: desc, Events: events}, cfg.WebhookAllowInsecure, a.now())
+			h, secret, err := webhook.Create(ctx, st, svc.KEK, t.ID, a.actor(), webhook.NewWebhook{URL: args[0], Description: desc, Events: events}, cfg.WebhookAllowInsecure, a.now())
 			if err != nil {
-				return err
-			}
-			if err := st.AddAudit(ctx, store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: a.now().UTC(), Actor: a.actor(), Action: "webhook.create",
-				Options: map[string]string{"webhook": h.ID, "url": webhook.Redacted(h.URL)}, Outcome: store.AuditOK, Detail: "created"}); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(a.stdout, "webhook %s\nevents  %s\nsecret  %s\n(the secret is not shown again)\n", h.ID, strings.Join(h.Events, ", "), secret)
@@ -96,15 +91,10 @@ func (a *app) webhookCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			h, err := st.Webhook(cmd.Context(), t.ID, args[0])
-			if err != nil {
+			if err := webhook.Remove(cmd.Context(), st, t.ID, a.actor(), args[0], a.now()); err != nil {
 				return fmt.Errorf("webhook %s: %w", args[0], err)
 			}
-			if err := st.DeleteWebhook(cmd.Context(), t.ID, h.ID); err != nil {
-				return err
-			}
-			return st.AddAudit(cmd.Context(), store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: a.now().UTC(), Actor: a.actor(), Action: "webhook.delete",
-				Options: map[string]string{"webhook": h.ID, "url": webhook.Redacted(h.URL)}, Outcome: store.AuditOK, Detail: "deleted"})
+			return nil
 		},
 	}
 	test := &cobra.Command{

@@ -445,6 +445,24 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 	})
 }
 
+// insertAudit writes an audit entry that announces nothing inside the
+// caller's transaction (webhook changes).
+func (s *sqlStore) insertAudit(ctx context.Context, tx *sql.Tx, e AuditEvent) error {
+	if e.Outcome != AuditOK && e.Outcome != AuditFailed || e.Actor == "" || announced(e.Action) {
+		return fmt.Errorf("audit event %q by %q: not one for this path", e.Action, e.Actor)
+	}
+	ids, _ := json.Marshal(append([]string{}, e.Identities...))
+	opts := e.Options
+	if opts == nil {
+		opts = map[string]string{}
+	}
+	optsJSON, _ := json.Marshal(opts)
+	_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		e.ID, e.TenantID, s.timeArg(e.At), e.Actor, e.Action, string(ids), string(optsJSON), string(e.Outcome), e.Detail)
+	return err
+}
+
 func (s *sqlStore) AuditEvents(ctx context.Context, tenantID string, limit int) ([]AuditEvent, error) {
 	const op = "list audit events"
 	q := `SELECT ` + auditColumns + ` FROM audit_events WHERE tenant_id = $1 ORDER BY seq DESC`

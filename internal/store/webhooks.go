@@ -109,6 +109,14 @@ type Webhooks interface {
 	// DeleteWebhook removes a webhook and its deliveries. ErrNotFound as for
 	// Webhook.
 	DeleteWebhook(ctx context.Context, tenantID, id string) error
+	// AddWebhook is CreateWebhook as the console, API and CLI need it: in
+	// one transaction it refuses the webhook (ErrConflict) when the tenant
+	// has max already, stores it and writes audit (an entry that announces
+	// nothing: webhook.create).
+	AddWebhook(ctx context.Context, w Webhook, max int, audit AuditEvent) error
+	// RemoveWebhook is DeleteWebhook with its audit entry in the same
+	// transaction.
+	RemoveWebhook(ctx context.Context, tenantID, id string, audit AuditEvent) error
 	// PingWebhook queues a ping event for one webhook and returns the delivery id.
 	PingWebhook(ctx context.Context, tenantID, webhookID string, at time.Time) (string, error)
 	// ClaimDeliveries leases up to limit pending deliveries that are due at
@@ -206,19 +214,59 @@ func scanWebhook(sc scanner) (Webhook, error) {
 }
 
 func (s *sqlStore) CreateWebhook(ctx context.Context, w Webhook) error {
-	if len(w.Events) == 0 {
-		return fmt.Errorf("store: create webhook: no event types")
+	if err := checkEvents(w.Events); err != nil {
+		return fmt.Errorf("store: create webhook: %w", err)
 	}
-	for _, e := range w.Events {
-		if !slices.Contains(EventTypes, e) {
-			return fmt.Errorf("store: create webhook: unknown event type %q", e)
-		}
-	}
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, 0, '')`,
-		w.ID, w.TenantID, w.URL, w.Description, strings.Join(w.Events, ","), nonNil(w.SecretBlob), w.KEKID, s.timeArg(w.CreatedAt)); err != nil {
+	if err := s.insertWebhook(ctx, s.w, w); err != nil {
 		return s.fail(ctx, "create webhook", err)
 	}
 	return nil
+}
+
+func (s *sqlStore) AddWebhook(ctx context.Context, w Webhook, max int, audit AuditEvent) error {
+	if err := checkEvents(w.Events); err != nil {
+		return fmt.Errorf("store: add webhook: %w", err)
+	}
+	return s.inTx(ctx, "add webhook", func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhooks WHERE tenant_id = $1`, w.TenantID).Scan(&n); err != nil {
+			return err
+		}
+		if max > 0 && n >= max {
+			return &dbError{kind: ErrConflict, err: fmt.Errorf("the tenant has %d webhooks, the most it may have", n)}
+		}
+		if err := s.insertWebhook(ctx, tx, w); err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, audit)
+	})
+}
+
+func (s *sqlStore) RemoveWebhook(ctx context.Context, tenantID, id string, audit AuditEvent) error {
+	return s.inTx(ctx, "remove webhook", func(tx *sql.Tx) error {
+		if err := deleteWebhook(ctx, tx, tenantID, id); err != nil {
+			return err
+		}
+		return s.insertAudit(ctx, tx, audit)
+	})
+}
+
+func checkEvents(events []string) error {
+	if len(events) == 0 {
+		return errors.New("no event types")
+	}
+	for _, e := range events {
+		if !slices.Contains(EventTypes, e) {
+			return fmt.Errorf("unknown event type %q", e)
+		}
+	}
+	return nil
+}
+
+func (s *sqlStore) insertWebhook(ctx context.Context, db execer, w Webhook) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, 0, '')`,
+		w.ID, w.TenantID, w.URL, w.Description, strings.Join(w.Events, ","), nonNil(w.SecretBlob), w.KEKID, s.timeArg(w.CreatedAt))
+	return err
 }
 
 func (s *sqlStore) Webhooks(ctx context.Context, tenantID string) ([]Webhook, error) {
@@ -250,19 +298,21 @@ func (s *sqlStore) Webhook(ctx context.Context, tenantID, id string) (Webhook, e
 }
 
 func (s *sqlStore) DeleteWebhook(ctx context.Context, tenantID, id string) error {
-	return s.inTx(ctx, "delete webhook", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return errors.Join(err, sql.ErrNoRows)
-		}
-		return nil
-	})
+	return s.inTx(ctx, "delete webhook", func(tx *sql.Tx) error { return deleteWebhook(ctx, tx, tenantID, id) })
+}
+
+func deleteWebhook(ctx context.Context, tx *sql.Tx, tenantID, id string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND tenant_id = $2`, id, tenantID); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errors.Join(err, sql.ErrNoRows)
+	}
+	return nil
 }
 
 func (s *sqlStore) PingWebhook(ctx context.Context, tenantID, webhookID string, at time.Time) (string, error) {

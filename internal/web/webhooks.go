@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/qtriage/qtriage/internal/store"
 	"github.com/qtriage/qtriage/internal/webhook"
 )
@@ -61,34 +59,21 @@ func newDeliveryView(d store.Delivery) deliveryView {
 	return v
 }
 
-// createWebhook registers a webhook and audits it; the secret is returned
-// to show once.
+// createWebhook registers a webhook with its audit entry; the secret is
+// returned to show once.
 func (s *Server) createWebhook(ctx context.Context, t store.Tenant, actor string, in webhook.NewWebhook) (store.Webhook, string, error) {
 	if s.tenants == nil {
 		return store.Webhook{}, "", errForbidden
 	}
-	h, secret, err := webhook.Create(ctx, s.st, s.tenants.KEK, t.ID, in, s.webhookAllowInsecure, s.now())
+	h, secret, err := webhook.Create(ctx, s.st, s.tenants.KEK, t.ID, actor, in, s.webhookAllowInsecure, s.now())
 	if errors.Is(err, webhook.ErrInvalid) {
 		return store.Webhook{}, "", &apiError{http.StatusUnprocessableEntity, "invalid", err.Error()}
 	}
-	if err != nil {
-		return store.Webhook{}, "", err
-	}
-	err = s.st.AddAudit(ctx, store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: s.now().UTC(), Actor: actor, Action: "webhook.create",
-		Options: map[string]string{"webhook": h.ID, "url": webhook.Redacted(h.URL)}, Outcome: store.AuditOK, Detail: "created"})
 	return h, secret, err
 }
 
 func (s *Server) deleteWebhook(ctx context.Context, t store.Tenant, actor, id string) error {
-	h, err := s.st.Webhook(ctx, t.ID, id)
-	if err != nil {
-		return err
-	}
-	if err := s.st.DeleteWebhook(ctx, t.ID, id); err != nil {
-		return err
-	}
-	return s.st.AddAudit(ctx, store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: s.now().UTC(), Actor: actor, Action: "webhook.delete",
-		Options: map[string]string{"webhook": h.ID, "url": webhook.Redacted(h.URL)}, Outcome: store.AuditOK, Detail: "deleted"})
+	return webhook.Remove(ctx, s.st, t.ID, actor, id, s.now())
 }
 
 func tokenActor(r *http.Request) string {

@@ -44,8 +44,10 @@ func Redacted(raw string) string {
 }
 
 // Create validates w, generates its signing secret, seals it with kek and
-// stores the webhook. The secret is returned once, here, and never again.
-func Create(ctx context.Context, st store.Store, kek *keyring.KEK, tenantID string, w NewWebhook, allowInsecure bool, now time.Time) (store.Webhook, string, error) {
+// stores the webhook with its audit entry (by actor), in one transaction
+// that also keeps the tenant within MaxPerTenant. The secret is returned
+// once, here, and never again.
+func Create(ctx context.Context, st store.Store, kek *keyring.KEK, tenantID, actor string, w NewWebhook, allowInsecure bool, now time.Time) (store.Webhook, string, error) {
 	u, err := CheckURL(strings.TrimSpace(w.URL), allowInsecure)
 	if err != nil {
 		return store.Webhook{}, "", fmt.Errorf("%w: %v", ErrInvalid, err)
@@ -67,20 +69,31 @@ func Create(ctx context.Context, st store.Store, kek *keyring.KEK, tenantID stri
 			clean = append(clean, e)
 		}
 	}
-	existing, err := st.Webhooks(ctx, tenantID)
-	if err != nil {
-		return store.Webhook{}, "", err
-	}
-	if len(existing) >= MaxPerTenant {
-		return store.Webhook{}, "", fmt.Errorf("%w: a tenant has at most %d webhooks", ErrInvalid, MaxPerTenant)
-	}
 	secret := NewSecret()
 	h := store.Webhook{ID: uuid.NewString(), TenantID: tenantID, URL: u.String(), Description: desc, Events: clean, KEKID: kek.ID, CreatedAt: now.UTC()}
 	if h.SecretBlob, err = kek.Seal([]byte(secret), keyring.WebhookAAD(tenantID, h.ID)); err != nil {
 		return store.Webhook{}, "", err
 	}
-	if err := st.CreateWebhook(ctx, h); err != nil {
+	audit := store.AuditEvent{ID: uuid.NewString(), TenantID: tenantID, At: now.UTC(), Actor: actor, Action: "webhook.create",
+		Options: map[string]string{"webhook": h.ID, "url": Redacted(h.URL)}, Outcome: store.AuditOK, Detail: "created"}
+	err = st.AddWebhook(ctx, h, MaxPerTenant, audit)
+	if errors.Is(err, store.ErrConflict) {
+		return store.Webhook{}, "", fmt.Errorf("%w: a tenant has at most %d webhooks", ErrInvalid, MaxPerTenant)
+	}
+	if err != nil {
 		return store.Webhook{}, "", err
 	}
 	return h, secret, nil
+}
+
+// Remove deletes a tenant's webhook and its deliveries, with its audit
+// entry (by actor), in one transaction. store.ErrNotFound for an unknown id
+// or another tenant's.
+func Remove(ctx context.Context, st store.Store, tenantID, actor, id string, now time.Time) error {
+	h, err := st.Webhook(ctx, tenantID, id)
+	if err != nil {
+		return err
+	}
+	return st.RemoveWebhook(ctx, tenantID, id, store.AuditEvent{ID: uuid.NewString(), TenantID: tenantID, At: now.UTC(), Actor: actor,
+		Action: "webhook.delete", Options: map[string]string{"webhook": h.ID, "url": Redacted(h.URL)}, Outcome: store.AuditOK, Detail: "deleted"})
 }

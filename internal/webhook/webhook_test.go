@@ -210,7 +210,7 @@ func TestDeliveryRetriedUntilAccepted(t *testing.T) {
 	rc := &receiver{t: t, script: []int{500, 503}}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
-	h, secret, err := Create(ctx, f.st, f.kek, f.tenant.ID, NewWebhook{URL: srv.URL + "/hook", Events: []string{store.EventActionTaken}}, true, f.now)
+	h, secret, err := Create(ctx, f.st, f.kek, f.tenant.ID, "user:test", NewWebhook{URL: srv.URL + "/hook", Events: []string{store.EventActionTaken}}, true, f.now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestDeliveryGivesUp(t *testing.T) {
 			rc := &receiver{t: t, script: tc.script}
 			srv := httptest.NewServer(rc)
 			defer srv.Close()
-			h, secret, err := Create(ctx, f.st, f.kek, f.tenant.ID, NewWebhook{URL: srv.URL}, true, f.now)
+			h, secret, err := Create(ctx, f.st, f.kek, f.tenant.ID, "user:test", NewWebhook{URL: srv.URL}, true, f.now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -311,20 +311,20 @@ func TestCreateValidates(t *testing.T) {
 		"unknown event": {URL: "https://siem.example.com/", Events: []string{"mail.read"}},
 		"long desc":     {URL: "https://siem.example.com/", Description: strings.Repeat("x", 201)},
 	} {
-		if _, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, w, false, f.now); !errors.Is(err, ErrInvalid) {
+		if _, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, "user:test", w, false, f.now); !errors.Is(err, ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", name, err)
 		}
 	}
-	h, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, NewWebhook{URL: "https://siem.example.com/"}, false, f.now)
+	h, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, "user:test", NewWebhook{URL: "https://siem.example.com/"}, false, f.now)
 	if err != nil || len(h.Events) != len(store.EventTypes) {
 		t.Fatalf("default events: %v %v", h.Events, err)
 	}
 	for range MaxPerTenant - 1 {
-		if _, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, NewWebhook{URL: "https://siem.example.com/"}, false, f.now); err != nil {
+		if _, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, "user:test", NewWebhook{URL: "https://siem.example.com/"}, false, f.now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, NewWebhook{URL: "https://siem.example.com/"}, false, f.now); !errors.Is(err, ErrInvalid) {
+	if _, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, "user:test", NewWebhook{URL: "https://siem.example.com/"}, false, f.now); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("webhook %d: %v", MaxPerTenant+1, err)
 	}
 }
@@ -386,11 +386,11 @@ func TestSlowReceiverDoesNotHoldOthers(t *testing.T) {
 		}
 	}))
 	defer fast.Close()
-	hs, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, NewWebhook{URL: slow.URL}, true, f.now)
+	hs, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, "user:test", NewWebhook{URL: slow.URL}, true, f.now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hf, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, NewWebhook{URL: fast.URL}, true, f.now)
+	hf, _, err := Create(ctx, f.st, f.kek, f.tenant.ID, "user:test", NewWebhook{URL: fast.URL}, true, f.now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,25 @@ func testWebhooks(t *testing.T, ctx context.Context, s store.Store) {
 	checkErr(t, "unknown tenant", s.CreateWebhook(ctx, webhook("no-such-tenant", newID(), at(4), store.EventReportReady)), store.ErrNotFound)
 	checkErr(t, "duplicate id", s.CreateWebhook(ctx, webhook(alpha.ID, reports, at(4), store.EventReportReady)), store.ErrConflict)
 
+	// AddWebhook: the cap and the audit entry in the same transaction.
+	audit := func(action string) store.AuditEvent {
+		return store.AuditEvent{ID: newID(), TenantID: bravo.ID, At: at(5), Actor: "user:root", Action: action, Outcome: store.AuditOK, Detail: "x"}
+	}
+	capped := webhook(bravo.ID, newID(), at(4), store.EventReportReady)
+	checkErr(t, "over the cap", s.AddWebhook(ctx, capped, 1, audit("webhook.create")), store.ErrConflict)
+	mustNotFail(t, "add under the cap", s.AddWebhook(ctx, capped, 2, audit("webhook.create")))
+	checkErr(t, "an announced action is not for this path", s.AddWebhook(ctx, webhook(bravo.ID, newID(), at(4), store.EventReportReady), 0,
+		audit("quarantine.release")), nil)
+	mustNotFail(t, "remove", s.RemoveWebhook(ctx, bravo.ID, capped.ID, audit("webhook.delete")))
+	checkErr(t, "remove again", s.RemoveWebhook(ctx, bravo.ID, capped.ID, audit("webhook.delete")), store.ErrNotFound)
+	evs, _ := s.AuditEvents(ctx, bravo.ID, 0)
+	if len(evs) != 2 || evs[0].Action != "webhook.delete" || evs[1].Action != "webhook.create" {
+		t.Fatalf("bravo's audit after add and remove: %+v", evs)
+	}
+	if hs, _ := s.Webhooks(ctx, bravo.ID); len(hs) != 1 {
+		t.Fatalf("bravo's webhooks: %d, want 1 (the refused ones were not stored)", len(hs))
+	}
+
 	hooks, err := s.Webhooks(ctx, alpha.ID)
 	mustNotFail(t, "webhooks", err)
 	if len(hooks) != 2 || hooks[0].ID != reports || hooks[1].ID != actions || len(hooks[1].Events) != 2 ||
