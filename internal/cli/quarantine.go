@@ -362,19 +362,9 @@ func (a *app) quarantineAuditCommand() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				type event struct {
-					ID         string            `json:"id"`
-					At         time.Time         `json:"at"`
-					Actor      string            `json:"actor"`
-					Action     string            `json:"action"`
-					Identities []string          `json:"identities"`
-					Options    map[string]string `json:"options"`
-					Outcome    string            `json:"outcome"`
-					Detail     string            `json:"detail"`
-				}
-				out := make([]event, len(evs))
+				out := make([]store.AuditView, len(evs))
 				for i, e := range evs {
-					out[i] = event{e.ID, e.At, e.Actor, e.Action, e.Identities, e.Options, string(e.Outcome), e.Detail}
+					out[i] = e.View()
 				}
 				return printJSON(a.stdout, out)
 			}

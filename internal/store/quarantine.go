@@ -230,28 +230,31 @@ func (s *sqlStore) scanItems(rows *sql.Rows) ([]QuarantineItem, error) {
 	return out, rows.Err()
 }
 
+// queryItems runs SELECT itemColumns FROM quarantine_items with the rest
+// of the query (WHERE ...) through q, a handle or a transaction.
+func (s *sqlStore) queryItems(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, rest string, args ...any) ([]QuarantineItem, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+itemColumns+` FROM quarantine_items `+rest, args...)
+	if err != nil {
+		return nil, err
+	}
+	return s.scanItems(rows)
+}
+
 func (s *sqlStore) Item(ctx context.Context, tenantID, identity string) (QuarantineItem, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+itemColumns+` FROM quarantine_items WHERE tenant_id = $1 AND identity = $2`, tenantID, identity)
+	items, err := s.queryItems(ctx, s.r, `WHERE tenant_id = $1 AND identity = $2`, tenantID, identity)
+	if err == nil && len(items) == 0 {
+		err = sql.ErrNoRows
+	}
 	if err != nil {
 		return QuarantineItem{}, s.fail(ctx, "item", err)
-	}
-	items, err := s.scanItems(rows)
-	if err != nil {
-		return QuarantineItem{}, s.fail(ctx, "item", err)
-	}
-	if len(items) == 0 {
-		return QuarantineItem{}, s.fail(ctx, "item", sql.ErrNoRows)
 	}
 	return items[0], nil
 }
 
 func (s *sqlStore) ItemsOfMessage(ctx context.Context, tenantID string, sha []byte) ([]QuarantineItem, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+itemColumns+` FROM quarantine_items
-WHERE tenant_id = $1 AND sha256 = $2 ORDER BY identity`, tenantID, nonNil(sha))
-	if err != nil {
-		return nil, s.fail(ctx, "items of message", err)
-	}
-	items, err := s.scanItems(rows)
+	items, err := s.queryItems(ctx, s.r, `WHERE tenant_id = $1 AND sha256 = $2 ORDER BY identity`, tenantID, nonNil(sha))
 	if err != nil {
 		return nil, s.fail(ctx, "items of message", err)
 	}
@@ -259,12 +262,7 @@ WHERE tenant_id = $1 AND sha256 = $2 ORDER BY identity`, tenantID, nonNil(sha))
 }
 
 func (s *sqlStore) NextExports(ctx context.Context, tenantID string, limit int) ([]QuarantineItem, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+itemColumns+` FROM quarantine_items
-WHERE tenant_id = $1 AND state = 'listed' AND attempts = 0 ORDER BY expires_at, identity LIMIT $2`, tenantID, limit)
-	if err != nil {
-		return nil, s.fail(ctx, "next exports", err)
-	}
-	items, err := s.scanItems(rows)
+	items, err := s.queryItems(ctx, s.r, `WHERE tenant_id = $1 AND state = 'listed' AND attempts = 0 ORDER BY expires_at, identity LIMIT $2`, tenantID, limit)
 	if err != nil {
 		return nil, s.fail(ctx, "next exports", err)
 	}
@@ -272,12 +270,7 @@ WHERE tenant_id = $1 AND state = 'listed' AND attempts = 0 ORDER BY expires_at, 
 }
 
 func (s *sqlStore) PendingItems(ctx context.Context, tenantID string, limit int) ([]QuarantineItem, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+itemColumns+` FROM quarantine_items
-WHERE tenant_id = $1 AND state = 'listed' ORDER BY expires_at, identity LIMIT $2`, tenantID, limit)
-	if err != nil {
-		return nil, s.fail(ctx, "pending items", err)
-	}
-	items, err := s.scanItems(rows)
+	items, err := s.queryItems(ctx, s.r, `WHERE tenant_id = $1 AND state = 'listed' ORDER BY expires_at, identity LIMIT $2`, tenantID, limit)
 	if err != nil {
 		return nil, s.fail(ctx, "pending items", err)
 	}

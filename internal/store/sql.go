@@ -408,59 +408,37 @@ RETURNING `+tokenColumns, nonNil(hash), s.timeArg(usedAt))
 const auditColumns = `id, tenant_id, at, actor, action, identities, options, outcome, detail`
 
 func (s *sqlStore) AddAudit(ctx context.Context, e AuditEvent) error {
-	const op = "add audit event"
 	if e.Outcome != AuditOK && e.Outcome != AuditFailed {
-		return fmt.Errorf("store: %s: outcome %q: want %q or %q", op, e.Outcome, AuditOK, AuditFailed)
+		return fmt.Errorf("store: add audit event: outcome %q: want %q or %q", e.Outcome, AuditOK, AuditFailed)
 	}
-	ids := e.Identities
-	if ids == nil {
-		ids = []string{}
-	}
-	opts := e.Options
-	if opts == nil {
-		opts = map[string]string{}
-	}
-	idsJSON, err := json.Marshal(ids)
-	if err != nil {
-		return fmt.Errorf("store: %s: %w", op, err)
-	}
-	optsJSON, err := json.Marshal(opts)
-	if err != nil {
-		return fmt.Errorf("store: %s: %w", op, err)
-	}
-	return s.inTx(ctx, op, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			e.ID, e.TenantID, s.timeArg(e.At), e.Actor, e.Action,
-			string(idsJSON), string(optsJSON), string(e.Outcome), e.Detail); err != nil {
-			return err
-		}
-		if !announced(e.Action) {
-			return nil
-		}
-		return s.publish(ctx, tx, e.TenantID, EventActionTaken, e.At, func(*sql.Tx) (any, error) {
-			return ActionEvent{AuditID: e.ID, At: e.At.UTC(), Actor: e.Actor, Action: e.Action, Identities: ids, Options: opts,
-				Outcome: string(e.Outcome), Detail: e.Detail}, nil
-		})
-	})
+	return s.inTx(ctx, "add audit event", func(tx *sql.Tx) error { return s.addAudit(ctx, tx, e) })
 }
 
-// insertAudit writes an audit entry that announces nothing inside the
-// caller's transaction (webhook changes).
-func (s *sqlStore) insertAudit(ctx context.Context, tx *sql.Tx, e AuditEvent) error {
-	if e.Outcome != AuditOK && e.Outcome != AuditFailed || e.Actor == "" || announced(e.Action) {
-		return fmt.Errorf("audit event %q by %q: not one for this path", e.Action, e.Actor)
+// addAudit writes an audit entry inside the caller's transaction and, for
+// an action on quarantined mail or a verdict, queues its action.taken
+// webhook deliveries in the same transaction.
+func (s *sqlStore) addAudit(ctx context.Context, tx *sql.Tx, e AuditEvent) error {
+	if e.Outcome != AuditOK && e.Outcome != AuditFailed {
+		return fmt.Errorf("audit event %q: outcome %q: want %q or %q", e.Action, e.Outcome, AuditOK, AuditFailed)
 	}
-	ids, _ := json.Marshal(append([]string{}, e.Identities...))
-	opts := e.Options
-	if opts == nil {
-		opts = map[string]string{}
+	v := e.View() // identities and options never null
+	ids, err := json.Marshal(v.Identities)
+	if err != nil {
+		return err
 	}
-	optsJSON, _ := json.Marshal(opts)
-	_, err := tx.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
+	opts, err := json.Marshal(v.Options)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		e.ID, e.TenantID, s.timeArg(e.At), e.Actor, e.Action, string(ids), string(optsJSON), string(e.Outcome), e.Detail)
-	return err
+		e.ID, e.TenantID, s.timeArg(e.At), e.Actor, e.Action, string(ids), string(opts), string(e.Outcome), e.Detail); err != nil {
+		return err
+	}
+	if !announced(e.Action) {
+		return nil
+	}
+	return s.publish(ctx, tx, e.TenantID, EventActionTaken, e.At, func(*sql.Tx) (any, error) { return v, nil })
 }
 
 func (s *sqlStore) AuditEvents(ctx context.Context, tenantID string, limit int) ([]AuditEvent, error) {

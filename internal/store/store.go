@@ -227,3 +227,28 @@ type AuditEvent struct {
 	Outcome    AuditOutcome
 	Detail     string // Microsoft's answer, or the error
 }
+
+// AuditView is an audit event as the API, the CLI's --json and the
+// action.taken webhook show it.
+type AuditView struct {
+	ID         string            `json:"id"`
+	At         time.Time         `json:"at"`
+	Actor      string            `json:"actor"`
+	Action     string            `json:"action"`
+	Identities []string          `json:"identities"`
+	Options    map[string]string `json:"options"`
+	Outcome    string            `json:"outcome"`
+	Detail     string            `json:"detail"`
+}
+
+// View returns the event as it is shown.
+func (e AuditEvent) View() AuditView {
+	ids, opts := e.Identities, e.Options
+	if ids == nil {
+		ids = []string{}
+	}
+	if opts == nil {
+		opts = map[string]string{}
+	}
+	return AuditView{ID: e.ID, At: e.At.UTC(), Actor: e.Actor, Action: e.Action, Identities: ids, Options: opts, Outcome: string(e.Outcome), Detail: e.Detail}
+}

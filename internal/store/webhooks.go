@@ -111,8 +111,7 @@ type Webhooks interface {
 	DeleteWebhook(ctx context.Context, tenantID, id string) error
 	// AddWebhook is CreateWebhook as the console, API and CLI need it: in
 	// one transaction it refuses the webhook (ErrConflict) when the tenant
-	// has max already, stores it and writes audit (an entry that announces
-	// nothing: webhook.create).
+	// has max already, stores it and writes its audit entry.
 	AddWebhook(ctx context.Context, w Webhook, max int, audit AuditEvent) error
 	// RemoveWebhook is DeleteWebhook with its audit entry in the same
 	// transaction.
@@ -178,18 +177,6 @@ type EventItem struct {
 	ReleaseStatus string    `json:"release_status"`
 }
 
-// ActionEvent is the data of an action.taken event: the audit entry.
-type ActionEvent struct {
-	AuditID    string            `json:"audit_id"`
-	At         time.Time         `json:"at"`
-	Actor      string            `json:"actor"`
-	Action     string            `json:"action"`
-	Identities []string          `json:"identities"`
-	Options    map[string]string `json:"options"`
-	Outcome    string            `json:"outcome"`
-	Detail     string            `json:"detail"`
-}
-
 // announced reports whether an audit action is announced as action.taken:
 // actions on quarantined mail and analysts' verdicts.
 func announced(action string) bool {
@@ -238,7 +225,7 @@ func (s *sqlStore) AddWebhook(ctx context.Context, w Webhook, max int, audit Aud
 		if err := s.insertWebhook(ctx, tx, w); err != nil {
 			return err
 		}
-		return s.insertAudit(ctx, tx, audit)
+		return s.addAudit(ctx, tx, audit)
 	})
 }
 
@@ -247,7 +234,7 @@ func (s *sqlStore) RemoveWebhook(ctx context.Context, tenantID, id string, audit
 		if err := deleteWebhook(ctx, tx, tenantID, id); err != nil {
 			return err
 		}
-		return s.insertAudit(ctx, tx, audit)
+		return s.addAudit(ctx, tx, audit)
 	})
 }
 
@@ -396,12 +383,7 @@ func (s *sqlStore) reportEvent(ctx context.Context, tx *sql.Tx, r Report) (any, 
 	e := ReportEvent{SHA256: hex.EncodeToString(r.SHA256), AnalyzerVersion: r.AnalyzerVersion, Verdict: r.Verdict, Confidence: r.Confidence,
 		Category: r.Category, Priority: doc.Priority, Brand: r.Brand, Summary: doc.Summary, Subject: doc.Message.Subject, Sender: r.Sender,
 		AnalyzedAt: r.AnalyzedAt.UTC(), Items: []EventItem{}}
-	rows, err := tx.QueryContext(ctx, `SELECT `+itemColumns+` FROM quarantine_items WHERE tenant_id = $1 AND sha256 = $2 ORDER BY identity LIMIT 1000`,
-		r.TenantID, nonNil(r.SHA256))
-	if err != nil {
-		return nil, err
-	}
-	items, err := s.scanItems(rows)
+	items, err := s.queryItems(ctx, tx, `WHERE tenant_id = $1 AND sha256 = $2 ORDER BY identity LIMIT 1000`, r.TenantID, nonNil(r.SHA256))
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -285,16 +284,7 @@ func TestAPIQuarantine(t *testing.T) {
 	other, _, _ := access.Create(ctx, lc.st, "fab", fab.ID, store.RoleAdmin, time.Now())
 	call := func(method, path, token, body string) (int, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequest(method, lc.url+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return apiCall(t, method, lc.url+path, token, body)
 	}
 	code, out := call("GET", "/api/v1/tenants/contoso/quarantine?verdict=malicious&limit=2", viewer, "")
 	items, _ := out["items"].([]any)

@@ -75,16 +75,7 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	other, _, _ := access.Create(ctx, lc.st, "fab", fab.ID, store.RoleAdmin, time.Now())
 	call := func(method, path, token, body string) (int, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequest(method, lc.url+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(resp.Body).Decode(&out)
-		return resp.StatusCode, out
+		return apiCall(t, method, lc.url+path, token, body)
 	}
 	hookBody := `{"url":"` + srv.URL + `/qtriage","description":"SOC SIEM","events":["report.ready","action.taken"]}`
 	if code, _ := call("POST", "/api/v1/tenants/contoso/webhooks", analyst, hookBody); code != http.StatusForbidden {
