@@ -209,10 +209,11 @@ func (authDetector) Run(_ context.Context, in *Input) ([]Finding, error) {
 				Evidence: []Evidence{{Location: "header:From", Value: in.fromDisplay(), Note: "display name shows " + a + ", mail comes from " + in.From}}})
 		}
 	}
-	// Replies diverted to another domain.
+	// Replies diverted to another domain (a discussion list sending replies
+	// to itself diverts nothing).
 	for _, rt := range in.ReplyTo {
 		rd := registrable(hostOfAddress(rt))
-		if rd == "" || rd == in.FromDomain || in.FromDomain == "" {
+		if rd == "" || rd == in.FromDomain || in.FromDomain == "" || rd == in.ListDomain {
 			continue
 		}
 		if freeMailDomains[rd] && !freeMailDomains[in.FromDomain] {
@@ -228,9 +229,9 @@ func (authDetector) Run(_ context.Context, in *Input) ([]Finding, error) {
 		fs = append(fs, Finding{ID: "headers.bulk_sender", Title: "Bulk mail with an unsubscribe link (List-Unsubscribe)",
 			Evidence: []Evidence{{Location: "header:List-Unsubscribe", Value: truncate(strings.Join(m.ListUnsubscribe, ", "), 200)}}})
 	}
-	if hasHeader(m, "List-Post") {
+	if in.ListDomain != "" {
 		fs = append(fs, Finding{ID: "headers.mailing_list", Title: "Delivered through a discussion mailing list",
-			Evidence: []Evidence{{Location: "header:List-Post", Value: truncate(firstNonEmpty(headerValue(m, "List-Id"), headerValue(m, "List-Post")), 200)}}})
+			Evidence: []Evidence{{Location: "header:List-Post", Value: truncate(firstNonEmpty(headerValue(m, "List-Id"), headerValue(m, "List-Post"), headerValue(m, "Mailing-List"), headerValue(m, "X-BeenThere")), 200)}}})
 	}
 	return fs, nil
 }

@@ -229,8 +229,15 @@ func (contentDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 	if strings.TrimSpace(m.VisibleText) == "" && strings.TrimSpace(m.Subject) == "" && len(m.Attachments) == 0 {
 		fs = append(fs, Finding{ID: "content.empty", Title: "The message has neither subject nor text", Evidence: []Evidence{{Location: "body", Value: ""}}})
 	}
-	// A reply or forward that answers nothing.
-	if s := strings.ToLower(strings.TrimSpace(m.Subject)); (strings.HasPrefix(s, "re:") || strings.HasPrefix(s, "re :")) && m.InReplyTo == "" && len(m.References) == 0 {
+	// Marketing without List-Unsubscribe: the unsubscribe offer is in the text.
+	if len(m.ListUnsubscribe) == 0 && in.ListDomain == "" {
+		if e, ok := unsubscribeOffer(m, toks); ok {
+			fs = append(fs, Finding{ID: "content.bulk_footer", Title: "Marketing mail: the text offers a way to unsubscribe", Evidence: []Evidence{e}})
+		}
+	}
+	// A reply that answers nothing. Lists relay replies written in their web
+	// interfaces and digests without those headers, so list mail is left out.
+	if s := strings.ToLower(strings.TrimSpace(m.Subject)); (strings.HasPrefix(s, "re:") || strings.HasPrefix(s, "re :")) && m.InReplyTo == "" && len(m.References) == 0 && in.ListDomain == "" {
 		fs = append(fs, Finding{ID: "content.fake_reply", Title: "The subject says it is a reply but the message answers no earlier message",
 			Evidence: []Evidence{{Location: "header:Subject", Value: truncate(m.Subject, 120), Note: "no In-Reply-To or References header"}}})
 	}
@@ -566,6 +573,43 @@ func containsAny(list []string, want ...string) bool {
 			if s == w {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// unsubscribeWords are the words of an unsubscribe offer, matched as whole
+// tokens in the visible text or a link's text.
+var unsubscribeWords = []string{"unsubscribe", "descadastre", "descadastrar", "descadastre-se", "abmelden", "abbestellen", "désabonner",
+	"désinscrire", "désinscription", "afmelden", "uitschrijven", "desuscribirse", "desuscribir", "cancelar subscrição", "darse de baja",
+	"opt out", "opt-out", "disiscriviti"}
+
+// unsubscribeOffer finds an unsubscribe link or sentence in the body.
+func unsubscribeOffer(m *message.Message, toks []string) (Evidence, bool) {
+	for _, l := range m.Links {
+		if l.Source != message.SourceHref {
+			continue
+		}
+		t := strings.ToLower(l.Text)
+		for _, w := range unsubscribeWords {
+			if strings.Contains(t, w) {
+				return Evidence{Location: "body:link", Value: truncate(l.Text, 80), Note: truncate(l.URL, 120)}, true
+			}
+		}
+	}
+	for _, w := range unsubscribeWords {
+		if containsSeq(toks, strings.Fields(w)) {
+			return Evidence{Location: "body", Value: w}, true
+		}
+	}
+	return Evidence{}, false
+}
+
+// containsSeq reports whether toks holds seq as consecutive tokens.
+func containsSeq(toks, seq []string) bool {
+	for i := 0; i+len(seq) <= len(toks); i++ {
+		if slices.Equal(toks[i:i+len(seq)], seq) {
+			return true
 		}
 	}
 	return false

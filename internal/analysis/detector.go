@@ -43,6 +43,10 @@ type Input struct {
 	Text string
 	// Auth is the authentication outcome taken from the headers.
 	Auth AuthOutcome
+	// ListDomain is the registrable domain of the discussion mailing list
+	// that delivered the message ("" when none): lists set Reply-To to
+	// themselves and relay replies written in web interfaces.
+	ListDomain string
 
 	brands *brandIndex
 	tenant []string
@@ -95,7 +99,31 @@ func newInput(m *message.Message, c Context, brands *brandIndex) *Input {
 	b.WriteString(vt)
 	in.Text = strings.ToLower(b.String())
 	in.Auth = authOutcome(m)
+	in.ListDomain = listDomain(m)
 	return in
+}
+
+// listDomain returns the registrable domain of the discussion list a
+// message came through, from List-Post (RFC 2369), Mailing-List or
+// X-BeenThere; "" when there is none. List-Id alone is not enough: bulk
+// senders set it on marketing mail too.
+func listDomain(m *message.Message) string {
+	for _, name := range []string{"List-Post", "Mailing-List", "X-BeenThere"} {
+		v := strings.ToLower(headerValue(m, name))
+		if v == "" {
+			continue
+		}
+		if i := strings.IndexByte(v, '@'); i >= 0 {
+			host := v[i+1:]
+			if j := strings.IndexAny(host, ">;, \t"); j >= 0 {
+				host = host[:j]
+			}
+			if d := registrable(host); d != "" {
+				return d
+			}
+		}
+	}
+	return ""
 }
 
 // fromDisplay formats the sender as "Name <address>".

@@ -45,6 +45,8 @@ func score(r *Report, in *Input) {
 		benign = min(benign, 10)
 	}
 	net := threat - benign
+	unvouched := !hasAny(r.Findings, vouching...)
+	bulk := hasAny(r.Findings, "headers.bulk_sender", "content.bulk_footer")
 	r.Score = Score{Threat: threat, Benign: benign, Spam: spam, Net: net}
 	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
 		if c := cmp.Compare(b.Severity.rank(), a.Severity.rank()); c != 0 {
@@ -66,7 +68,7 @@ func score(r *Report, in *Input) {
 	case net >= thresholdSuspicious:
 		r.Verdict = VerdictSuspicious
 		r.Confidence = 0.5 + 0.3*clamp01(float64(net-thresholdSuspicious)/float64(thresholdMalicious-thresholdSuspicious))
-	case spam >= thresholdSpam || net >= riskyBulkNet && spam >= riskyBulkSpam:
+	case spam >= thresholdSpam || net >= riskyBulkNet && spam >= riskyBulkSpam || unvouched && (net >= riskyUnvouchedNet || bulk):
 		r.Verdict = VerdictSpam
 		r.Confidence = 0.55 + 0.4*clamp01(float64(spam-thresholdSpam)/50)
 	default:

@@ -59,6 +59,17 @@ func summarize(r *Report, _ *Input) string {
 			b.WriteString(" Keep it quarantined until an analyst has reviewed it.")
 		}
 	case VerdictSpam:
+		if r.Score.Spam < thresholdSpam && r.Score.Net > 0 && len(threats) > 0 {
+			// Kept for its risk signals rather than for advertising.
+			b.WriteString("This message shows risk signals, not enough to call it phishing: " + joinClauses(threats) + ".")
+			if !hasAny(r.Findings, vouching...) {
+				b.WriteString(" Nothing vouches for the sender (no authenticated brand or tenant domain, no history, no allow list), so it stays quarantined;")
+			} else {
+				b.WriteString(" It stays quarantined;")
+			}
+			b.WriteString(" release it only if a recipient asks for it and the sender is known.")
+			break
+		}
 		b.WriteString("This message looks like " + categoryPhrase[r.Category])
 		if len(spammy) > 0 {
 			b.WriteString(": " + joinClauses(spammy))
@@ -69,9 +80,12 @@ func summarize(r *Report, _ *Input) string {
 				other = append(other, t)
 			}
 		}
-		if r.Score.Net > 0 && len(other) > 0 {
+		switch {
+		case r.Score.Net > 0 && len(other) > 0:
 			b.WriteString(". It also shows weaker risk signals (" + joinClauses(other) + "), not enough to call it phishing; release it only if a recipient asks for it and the sender is known.")
-		} else {
+		case r.Score.Net > 0 && len(threats) > 0:
+			b.WriteString(". Some of these are also weak risk signals, not enough to call it phishing; release it only if a recipient asks for it and the sender is known.")
+		default:
 			b.WriteString(". Nothing in it points to phishing, malware or fraud; release it only if a recipient asks for it.")
 		}
 	default:

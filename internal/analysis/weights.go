@@ -17,7 +17,19 @@ const (
 	// (but not enough to be suspicious) is kept as spam rather than released.
 	riskyBulkNet  = 20
 	riskyBulkSpam = 10
+	// riskyUnvouchedNet: a message with this much risk and no benign
+	// evidence at all (no authenticated brand or tenant domain, no history,
+	// no allow list, no own-domain links) is not released as benign either:
+	// it is kept as spam, to be released only on request. Releasing a phish
+	// is the costliest mistake; holding an unverified message is the cheaper one.
+	riskyUnvouchedNet = 15
 )
+
+// vouching are the findings that vouch for a sender: an authenticated brand
+// or tenant domain, the allow list, history with the tenant, a discussion
+// list. Bulk mail or risk signals without one of them are not released as
+// benign (see riskyUnvouchedNet).
+var vouching = []string{"auth.brand_aligned_pass", "auth.tenant_aligned_pass", "auth.allowlisted", "sender.established", "headers.mailing_list"}
 
 // rule is how one finding counts.
 type rule struct {
@@ -51,6 +63,7 @@ var rules = map[string]rule{
 	"headers.reply_to_freemail":    {SeverityMedium, 30, 0, CategoryBEC},
 	"headers.reply_to_mismatch":    {SeverityLow, 5, 0, ""},
 	"headers.bulk_sender":          {SeverityInfo, 0, 10, ""},
+	"content.bulk_footer":          {SeverityInfo, 0, 10, ""},
 	"headers.mailing_list":         {SeverityBenign, -10, 0, ""},
 	"content.fake_reply":           {SeverityLow, 15, 0, ""},
 
