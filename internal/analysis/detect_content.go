@@ -49,9 +49,17 @@ func (contentDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 	phones := len(m.Indicators.Phones)
 
 	cred := len(hits[lureCredential])
+	// A short text has room for few phrases: one account or document lure
+	// with one threat of consequences is the whole message.
+	shortLure := cred == 1 && len(hits[lureUrgency]) >= 1 && len(toks) <= shortTextTokens
 	switch {
 	case cred >= 4:
 		fs = append(fs, Finding{ID: "content.credential_lure_strong", Title: "The text pressures the reader to sign in, verify or update an account", Evidence: ev(lureCredential, 6)})
+	case shortLure:
+		e := ev(lureCredential, 2)
+		e[0].Value += ", " + quoteList(hits[lureUrgency], 2)
+		e[0].Note = fmt.Sprintf("a short text (%d words)", len(toks))
+		fs = append(fs, Finding{ID: "content.credential_lure", Title: "The text asks the reader to act on an account, a document or a delivery", Evidence: e})
 	case cred >= 2:
 		fs = append(fs, Finding{ID: "content.credential_lure", Title: "The text asks the reader to act on an account, a document or a delivery", Evidence: ev(lureCredential, 4)})
 	}
@@ -577,6 +585,9 @@ func containsAny(list []string, want ...string) bool {
 	}
 	return false
 }
+
+// shortTextTokens is the length up to which a text counts as short.
+const shortTextTokens = 80
 
 // unsubscribeWords are the words of an unsubscribe offer, matched as whole
 // tokens in the visible text or a link's text.

@@ -109,7 +109,7 @@ var freeHostDomains = setOf(
 	// forms and documents
 	"forms.gle", "docs.google.com", "forms.office.com", "forms.microsoft.com", "typeform.com", "jotform.com", "formstack.com", "123formbuilder.com",
 	"wufoo.com", "zohoforms.com", "surveymonkey.com", "formsite.com", "cognitoforms.com", "paperform.co", "tally.so", "sway.office.com",
-	"sway.cloud.microsoft", "canva.com", "canva.site", "genial.ly", "padlet.com", "quip.com", "evernote.com", "adobe.ly", "express.adobe.com",
+	"forms.yandex.com", "forms.yandex.ru", "sway.cloud.microsoft", "canva.com", "canva.site", "genial.ly", "padlet.com", "quip.com", "evernote.com", "adobe.ly", "express.adobe.com",
 	"acrobat.adobe.com", "docsend.com", "pdfhost.io", "flowcode.com", "linkin.bio", "craft.me", "scribd.com", "issuu.com", "flipsnack.com",
 	// file sharing
 	"dropbox.com", "dropboxusercontent.com", "we.tl", "wetransfer.com", "mediafire.com", "mega.nz", "sendspace.com", "box.com", "app.box.com",

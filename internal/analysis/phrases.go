@@ -135,6 +135,10 @@ var lurePhrases = map[lureKind][]string{
 		"investidor estrangeiro", "transferir", "fundos", "doação", "lucrativa", "colaboração internacional", "câncer", "quick claims",
 		"grant has been issued", "compliment of the day", "good news for you", "boas notícias",
 		"united states dollars", "in our custody", "outstanding fees", "outstanding payment", "make the claim", "your funds",
+		// openers: a stranger asks whether the reader got an earlier mail and wants to confide
+		"confide in you", "never met", "bold step", "intruding your privacy", "intruding into your privacy", "vital subject",
+		"waiting for your response", "waiting for your reply", "received my previous email", "received my last email",
+		"received the first email", "received my email", "did you receive my", "you recebeu", "te mandei um e-mail", "recebeu meu e-mail",
 	},
 	lurePrize: {
 		"congratulations", "you have won", "you've won", "you won", "you have been selected", "you've been selected", "claim your",
@@ -177,6 +181,9 @@ var lurePhrases = map[lureKind][]string{
 		"oekraïense", "alleenstaande", "subsidie", "korting", "aanbieding", "afmelden", "uitschrijven", "bespaar", "volwassen",
 		"célibataires", "désinscrire", "désabonner", "se désabonner", "offre exclusive", "économies", "rachat de crédits", "désinscription",
 		"darse de baja", "oferta exclusiva", "beauties", "lover", "meet singles", "remove yourself", "emails list", "sex dating", "local singles",
+		// gambling
+		"deposit bonus", "first deposit", "welcome bonus", "no deposit", "every deposit", "bônus", "cassino", "apostas", "aposta",
+		"depósito", "giros grátis", "rodadas grátis", "wager",
 	},
 }
 
@@ -192,7 +199,8 @@ var advanceFeeCore = []string{"inheritance", "beneficiary", "next of kin", "mill
 	"dormant fund", "dormant account", "philanthropist", "diagnosed with cancer", "humanitarian grant", "business dealing",
 	"herdei", "falecido pai", "meu falecido", "milhões de dólares", "milhões de euros", "investidor estrangeiro", "united state dollars",
 	"united states dollars", "in our custody", "business proposal", "investment proposal", "business opportunity", "oportunidade de negócio",
-	"promising opportunity", "profitable business", "humanitarian grant"}
+	"promising opportunity", "profitable business", "humanitarian grant", "confide in you", "intruding your privacy", "intruding into your privacy",
+	"received the first email", "received my previous email", "te mandei um e-mail"}
 
 // phraseIndex finds lure phrases in a token stream.
 type phraseIndex map[string][]lurePhrase

@@ -22,7 +22,7 @@ const (
 	// no allow list, no own-domain links) is not released as benign either:
 	// it is kept as spam, to be released only on request. Releasing a phish
 	// is the costliest mistake; holding an unverified message is the cheaper one.
-	riskyUnvouchedNet = 15
+	riskyUnvouchedNet = 10
 )
 
 // vouching are the findings that vouch for a sender: an authenticated brand
