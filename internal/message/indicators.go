@@ -65,7 +65,13 @@ func scanTextIndicators(t string, emit func(kind, v string)) {
 						emit("ip", a.String())
 					}
 				}
-				for _, p := range phoneRegexp.FindAllString(span, 20) {
+				phones := phoneRegexp.FindAllString(span, 20)
+				if len(phones) == 0 {
+					// "+1 – (888) - (596) - (1028)": every group bracketed
+					// and spaced; read it with single spaces between groups.
+					phones = phoneRegexp.FindAllString(collapseSeparators(span), 20)
+				}
+				for _, p := range phones {
 					if !ipv4Regexp.MatchString(p) {
 						emit("phone", normalizePhone(p))
 					}
@@ -86,11 +92,45 @@ func scanTextIndicators(t string, emit func(kind, v string)) {
 			}
 			digits++
 		case start >= 0 && (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '+'):
+		case start >= 0 && isDashAt(t, i):
+			i += 2 // an en or em dash (3 bytes in UTF-8) separates groups too
 		default:
 			flush(i)
 		}
 	}
 	flush(len(t))
+}
+
+// isDashAt reports an en dash (U+2013) or em dash (U+2014) at t[i].
+func isDashAt(t string, i int) bool {
+	return i+2 < len(t) && t[i] == 0xE2 && t[i+1] == 0x80 && (t[i+2] == 0x93 || t[i+2] == 0x94)
+}
+
+// collapseSeparators rewrites a numeric span with one space between digit
+// groups: brackets, dots, dashes (ASCII, en and em) and spaces between them
+// become a single space; a leading + is kept.
+func collapseSeparators(span string) string {
+	var b strings.Builder
+	sep := false
+	for i := 0; i < len(span); i++ {
+		c := span[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if sep && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			sep = false
+			b.WriteByte(c)
+		case c == '+' && b.Len() == 0:
+			b.WriteByte(c)
+		case isDashAt(span, i):
+			i += 2
+			sep = true
+		default:
+			sep = true
+		}
+	}
+	return b.String()
 }
 
 func isWordBreak(r rune) bool {
