@@ -167,6 +167,8 @@ func (authDetector) Run(_ context.Context, in *Input) ([]Finding, error) {
 
 	// From header sanity.
 	switch {
+	case in.From == "" && nullSystemSender(m):
+		// The null sender of a delivery report is expected.
 	case in.From == "":
 		fs = append(fs, Finding{ID: "headers.from_missing", Title: "The message has no usable From address",
 			Evidence: []Evidence{{Location: "header:From", Value: headerValue(m, "From")}}})

@@ -414,7 +414,16 @@ func isBounce(m *message.Message) bool {
 			return true
 		}
 	}
-	return isSystemSender(strings.ToLower(addressOf(m.From)))
+	return isSystemSender(strings.ToLower(addressOf(m.From))) || nullSystemSender(m)
+}
+
+// nullSystemSender reports "MAILER-DAEMON <>": the mail system writing with
+// the null address, as plain-text delivery reports do.
+func nullSystemSender(m *message.Message) bool {
+	if m.From == nil || strings.TrimSpace(m.From.Address) != "" {
+		return false
+	}
+	return isSystemSender(strings.ToLower(strings.ReplaceAll(strings.TrimSpace(m.From.Name), " ", "-")))
 }
 
 func addressOf(a *message.Address) string {

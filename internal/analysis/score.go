@@ -45,7 +45,9 @@ func score(r *Report, in *Input) {
 		benign = min(benign, 10)
 	}
 	net := threat - benign
-	unvouched := !hasAny(r.Findings, vouching...)
+	// A delivery report speaks for the mail system; its risk signals are the
+	// quoted original's or artefacts of the report ("From: <>").
+	unvouched := !hasAny(r.Findings, vouching...) && !isBounce(in.Msg)
 	bulk := hasAny(r.Findings, "headers.bulk_sender", "content.bulk_footer")
 	r.Score = Score{Threat: threat, Benign: benign, Spam: spam, Net: net}
 	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
