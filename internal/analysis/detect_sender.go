@@ -176,6 +176,13 @@ func (senderDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 		fs = append(fs, Finding{ID: "sender.suspicious_tld", Title: "Sender domain is under ." + suffixOf(in.FromDomain), Evidence: []Evidence{ev}})
 	}
 
+	// A name that none of the sender's addresses or links bear.
+	if words, ok := nameUnrelated(in); ok && !hasAny(fs, "sender.brand_display_name", "sender.brand_freemail", "sender.vip_impersonation") && !isBounce(in.Msg) {
+		ev := fromEv
+		ev.Note = "the name's words (" + strings.Join(first(words, 4), ", ") + ") appear in neither the sender's address, its Reply-To nor any link's host"
+		fs = append(fs, Finding{ID: "sender.name_unrelated", Title: "The display name is unrelated to the sending address and the links", Evidence: []Evidence{ev}})
+	}
+
 	// History with the tenant.
 	if in.Ctx.History != nil {
 		st, err := in.Ctx.History.SenderStats(ctx, in.From, in.FromDomain)

@@ -61,3 +61,35 @@ Verification required before the deadline.
 		t.Errorf("a long text with one lure phrase was called a credential lure: %v", findingIDs(r))
 	}
 }
+
+// TestNameUnrelated: a display name that neither the sender's address nor
+// any link bears, with every link going elsewhere.
+func TestNameUnrelated(t *testing.T) {
+	t.Parallel()
+	msg := func(from, body string) string {
+		return "From: " + from + "\nTo: sam@example.com\nSubject: rates\nDate: Tue, 3 Nov 2026 12:00:00 +0000\nMessage-ID: <n-1@example.net>\nContent-Type: text/html\n\n" + body + "\n"
+	}
+	tests := []struct {
+		name, raw string
+		want      bool
+	}{
+		{"name elsewhere, links elsewhere", msg("Harbor Loans <renew@qzvconsulting.example>", `<a href="https://promo-host.example/r.php?x=1">See rates</a>`), true},
+		{"links to the sender's own site", msg("Harbor Loans <renew@qzvconsulting.example>", `<a href="https://www.qzvconsulting.example/rates">See rates</a>`), false},
+		{"name in a link host", msg("Harbor Loans <news@mailer.example>", `<a href="https://go.harborloans.example/rates">See rates</a>`), false},
+		{"initials as the mailbox", msg("Dave Long <dl@uni.example>", `<a href="https://docs.example.org/paper">the paper</a>`), false},
+		{"no links", msg("Harbor Loans <renew@qzvconsulting.example>", `Call us.`), false},
+		{"generic name only", msg("Customer Service <renew@qzvconsulting.example>", `<a href="https://promo-host.example/r">See</a>`), false},
+	}
+	e, err := NewEngine(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.Analyze(context.Background(), parseString(t, tt.raw), Context{})
+			if got := hasAny(r.Findings, "sender.name_unrelated"); got != tt.want {
+				t.Errorf("sender.name_unrelated = %v, want %v; findings %v", got, tt.want, findingIDs(r))
+			}
+		})
+	}
+}

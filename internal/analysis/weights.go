@@ -22,7 +22,7 @@ const (
 	// no allow list, no own-domain links) is not released as benign either:
 	// it is kept as spam, to be released only on request. Releasing a phish
 	// is the costliest mistake; holding an unverified message is the cheaper one.
-	riskyUnvouchedNet = 10
+	riskyUnvouchedNet = 12
 )
 
 // vouching are the findings that vouch for a sender: an authenticated brand
@@ -80,6 +80,7 @@ var rules = map[string]rule{
 	"sender.free_host_domain":      {SeverityMedium, 25, 5, ""},
 	"sender.default_tenant_domain": {SeverityMedium, 20, 0, ""},
 	"sender.random_local":          {SeverityLow, 20, 10, ""},
+	"sender.name_unrelated":        {SeverityLow, 10, 0, ""},
 	"sender.decorated_name":        {SeverityLow, 15, 10, ""},
 	"sender.random_domain":         {SeverityMedium, 20, 10, ""},
 	"sender.suspicious_tld":        {SeverityLow, 12, 5, ""},
