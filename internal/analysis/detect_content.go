@@ -245,7 +245,7 @@ func (contentDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 	}
 	// A reply that answers nothing. Lists relay replies written in their web
 	// interfaces and digests without those headers, so list mail is left out.
-	if s := strings.ToLower(strings.TrimSpace(m.Subject)); (strings.HasPrefix(s, "re:") || strings.HasPrefix(s, "re :")) && m.InReplyTo == "" && len(m.References) == 0 && in.ListDomain == "" {
+	if s := strings.ToLower(strings.TrimSpace(m.Subject)); (strings.HasPrefix(s, "re:") || strings.HasPrefix(s, "re :") || s == "re") && m.InReplyTo == "" && len(m.References) == 0 && in.ListDomain == "" {
 		fs = append(fs, Finding{ID: "content.fake_reply", Title: "The subject says it is a reply but the message answers no earlier message",
 			Evidence: []Evidence{{Location: "header:Subject", Value: truncate(m.Subject, 120), Note: "no In-Reply-To or References header"}}})
 	}

@@ -34,6 +34,14 @@ Message-ID: <opener-1@example.net>
 Greetings, please confirm if you ever received the first email I sent to you. I really need to
 confide in you although we have never met, pardon me for intruding your privacy.
 `, "content.advance_fee"},
+		{"bare RE subject answering nothing", `From: Admin <admin@hotel.example>
+To: sam@example.com
+Subject: RE
+Date: Tue, 3 Nov 2026 12:00:00 +0000
+Message-ID: <re-1@hotel.example>
+
+Please see below and contact me at once by my private mail.
+`, "content.fake_reply"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,7 +49,7 @@ confide in you although we have never met, pardon me for intruding your privacy.
 			if !hasAny(r.Findings, tt.want) {
 				t.Errorf("missing %s; findings %v", tt.want, findingIDs(r))
 			}
-			if r.Verdict == VerdictBenign {
+			if r.Verdict == VerdictBenign && tt.want != "content.fake_reply" {
 				t.Errorf("released as benign: %s", r.Summary)
 			}
 		})
