@@ -57,7 +57,7 @@ var rules = map[string]rule{
 	"headers.deny_listed":          {SeverityCritical, 80, 0, ""},
 	"headers.from_malformed":       {SeverityMedium, 25, 5, ""},
 	"headers.from_ambiguous":       {SeverityMedium, 25, 5, ""},
-	"headers.from_missing":         {SeverityMedium, 15, 5, ""},
+	"headers.from_missing":         {SeverityMedium, 25, 5, ""},
 	"headers.from_invalid_domain":  {SeverityHigh, 35, 5, ""},
 	"headers.display_name_address": {SeverityHigh, 25, 0, CategoryCredentialPhishing},
 	"headers.reply_to_freemail":    {SeverityMedium, 30, 0, CategoryBEC},
