@@ -24,6 +24,16 @@ func (f fakeDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 
 var _ Detector = fakeDetector{}
 
+// defaultEngine is an engine with the built-in detectors and brands.
+func defaultEngine(t *testing.T) *Engine {
+	t.Helper()
+	e, err := NewEngine(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 func parseString(t *testing.T, s string) *message.Message {
 	t.Helper()
 	m, err := message.Parse([]byte(strings.ReplaceAll(s, "\n", "\r\n")), message.DefaultLimits())

@@ -10,10 +10,7 @@ import (
 // one threat, or a stranger's "did you get my email" opener, are enough.
 func TestShortTextSignals(t *testing.T) {
 	t.Parallel()
-	e, err := NewEngine(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
 	tests := []struct {
 		name, raw, want string
 	}{
@@ -88,10 +85,7 @@ func TestNameUnrelated(t *testing.T) {
 		{"no links", msg("Harbor Loans <renew@qzvconsulting.example>", `Call us.`), false},
 		{"generic name only", msg("Customer Service <renew@qzvconsulting.example>", `<a href="https://promo-host.example/r">See</a>`), false},
 	}
-	e, err := NewEngine(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := e.Analyze(context.Background(), parseString(t, tt.raw), Context{})

@@ -67,10 +67,7 @@ A message that you sent could not be delivered to one or more of its recipients:
 // benign only when something vouches for the sender.
 func TestVouching(t *testing.T) {
 	t.Parallel()
-	e, err := NewEngine(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := defaultEngine(t)
 	tests := []struct {
 		name    string
 		raw     string
