@@ -415,6 +415,9 @@ func randomMailbox(local string) bool {
 		return true
 	case letters >= 8 && digits == 0 && float64(vowels)/float64(letters) < 0.2:
 		return true
+	case letters >= 5 && digits == 0 && vowels == 0 && !strings.ContainsAny(local, "yY"):
+		// "rxfng", "bnctc": no word, name or initials of that length lacks every vowel.
+		return true
 	case len(local) >= 10 && digits >= 3 && letters >= 3 && isHex(local):
 		return true
 	}

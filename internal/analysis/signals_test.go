@@ -70,6 +70,11 @@ func TestRandomMailboxKeepsAcronyms(t *testing.T) {
 		{"oButtVNv", true},
 		{"cJAWtchk", true},
 		{"JZIGJJNKI", false},
+		{"rxfng", true},
+		{"bnctc", true},
+		{"lynch", false},
+		{"mtrx", false},
+		{"jdoe", false},
 	} {
 		if got := randomMailbox(tc.local); got != tc.random {
 			t.Errorf("randomMailbox(%q) = %v, want %v", tc.local, got, tc.random)

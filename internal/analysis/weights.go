@@ -82,7 +82,7 @@ var rules = map[string]rule{
 	"sender.random_local":          {SeverityMedium, 30, 10, ""},
 	"sender.name_unrelated":        {SeverityLow, 10, 0, ""},
 	"sender.decorated_name":        {SeverityLow, 15, 10, ""},
-	"sender.random_domain":         {SeverityMedium, 20, 10, ""},
+	"sender.random_domain":         {SeverityMedium, 25, 10, ""},
 	"sender.suspicious_tld":        {SeverityLow, 12, 5, ""},
 	"sender.known_bad_domain":      {SeverityHigh, 60, 0, ""},
 	"sender.established":           {SeverityBenign, -40, 0, ""},
