@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 var corpusEval = flag.Bool("corpus", false, "run the evaluation over ../../../shared/corpus and print it")
@@ -59,7 +60,8 @@ func TestCorpusGoals(t *testing.T) {
 		t.Skip("corpus not present")
 	}
 	t.Parallel()
-	e, err := NewEngine(Options{})
+	// A generous budget: a loaded machine must not turn a verdict.
+	e, err := NewEngine(Options{Budget: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func TestCorpusGoals(t *testing.T) {
 		// minCaught is the lowest allowed share called malicious or suspicious.
 		minCaught float64
 	}{
-		{"phish", "malicious", "phish", 0.02, 0},
+		{"phish", "malicious", "phish", 0.02, 0.90},
 		{"attacks", "malicious", "attacks", 0, 1},
 		{"spam", "spam", "spam", 0.20, 0},
 		{"ham-easy", "benign", "ham/easy", 0.005, 0},
