@@ -20,6 +20,9 @@ func scanPDF(b []byte) *PDFInfo {
 	seen := map[string]bool{}
 	scanPDFBytes(b, info, seen)
 	budget := min(maxPDFInflate, len(b)*maxZipRatio)
+	// One inflater and one buffer serve every stream.
+	var zr io.ReadCloser
+	var data bytes.Buffer
 	for off := 0; budget > 0; {
 		i := bytes.Index(b[off:], []byte("stream"))
 		if i < 0 {
@@ -39,13 +42,20 @@ func scanPDF(b []byte) *PDFInfo {
 		if start+2 > len(b) || b[start] != 0x78 { // zlib header
 			continue
 		}
-		zr, err := zlib.NewReader(bytes.NewReader(b[start:]))
+		var err error
+		if zr == nil {
+			zr, err = zlib.NewReader(bytes.NewReader(b[start:]))
+		} else {
+			err = zr.(zlib.Resetter).Reset(bytes.NewReader(b[start:]), nil)
+		}
 		if err != nil {
+			zr = nil
 			continue
 		}
-		data, _ := io.ReadAll(io.LimitReader(zr, int64(budget)))
-		budget -= len(data)
-		scanPDFBytes(data, info, seen)
+		data.Reset()
+		_, _ = data.ReadFrom(io.LimitReader(zr, int64(budget)))
+		budget -= data.Len()
+		scanPDFBytes(data.Bytes(), info, seen)
 	}
 	return info
 }
@@ -63,8 +73,11 @@ func scanPDFBytes(b []byte, info *PDFInfo, seen map[string]bool) {
 		if j == i+1 {
 			continue
 		}
-		name := decodePDFName(b[i+1 : j])
-		switch name {
+		name := b[i+1 : j]
+		if bytes.IndexByte(name, '#') >= 0 {
+			name = decodePDFName(name)
+		}
+		switch string(name) {
 		case "JavaScript", "JS":
 			info.JavaScript++
 		case "OpenAction":
@@ -97,10 +110,7 @@ func isPDFNameByte(c byte) bool {
 }
 
 // decodePDFName decodes #xx escapes in a PDF name.
-func decodePDFName(n []byte) string {
-	if bytes.IndexByte(n, '#') < 0 {
-		return string(n)
-	}
+func decodePDFName(n []byte) []byte {
 	var out []byte
 	for i := 0; i < len(n); i++ {
 		if n[i] == '#' && i+2 < len(n) {
@@ -113,7 +123,7 @@ func decodePDFName(n []byte) string {
 		}
 		out = append(out, n[i])
 	}
-	return string(out)
+	return out
 }
 
 // pdfStringAt reads the literal (...) or hex <...> string that follows, skipping whitespace.

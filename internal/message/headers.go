@@ -35,7 +35,7 @@ func parseHeaderBlock(raw []byte, part string, maxHeaders int, dl *defectList) h
 		} else {
 			dropped++
 		}
-		cur, curRaw = nil, nil
+		cur, curRaw = nil, curRaw[:0]
 	}
 	foundBlank := false
 	for pos < len(raw) {

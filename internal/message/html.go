@@ -51,6 +51,7 @@ func analyzeHTML(doc, part string, links *linkSet) htmlResult {
 	// The page background is white unless the message says otherwise.
 	stack := []openElem{{bg: "#ffffff"}}
 	lastSpace := true
+	var attrs []html.Attribute // reused from tag to tag
 	writeVisible := func(s string) {
 		for _, r := range s {
 			if isCollapsibleSpace(r) {
@@ -133,7 +134,7 @@ func analyzeHTML(doc, part string, links *linkSet) htmlResult {
 			name, hasAttr := z.TagName()
 			tag := atom.Lookup(name)
 			tname := string(name)
-			var attrs []html.Attribute
+			attrs = attrs[:0]
 			for hasAttr {
 				var k, v []byte
 				k, v, hasAttr = z.TagAttr()
@@ -268,7 +269,7 @@ func nearestHiddenCollector(stack []openElem) *strings.Builder {
 
 // applyStyle reads the inline CSS declarations that hide content or set colours.
 func applyStyle(e *openElem, style string) {
-	for _, decl := range strings.Split(style, ";") {
+	for decl := range strings.SplitSeq(style, ";") {
 		k, v, ok := strings.Cut(decl, ":")
 		if !ok {
 			continue

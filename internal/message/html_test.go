@@ -2,6 +2,7 @@ package message
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -51,5 +52,15 @@ func TestAnalyzeHTMLVisibleText(t *testing.T) {
 	}
 	if len(res.hidden) != 0 {
 		t.Errorf("hidden = %+v", res.hidden)
+	}
+}
+
+func TestIndexURLOpen(t *testing.T) {
+	t.Parallel()
+	for _, css := range []string{"", "url(", "x url(a)", "URL(a)", "uRl(a)", "(url(a)", "ur(l(", "a(b(url(c)", "xurl (a) url(b)", "ſrl(a)", "\u0130url(a)"} {
+		want := strings.Index(asciiLower(css), "url(")
+		if got := indexURLOpen(css); got != want {
+			t.Errorf("indexURLOpen(%q) = %d, want %d", css, got, want)
+		}
 	}
 }

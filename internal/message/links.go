@@ -19,6 +19,9 @@ type linkSet struct {
 	max      int
 	dl       *defectList
 	reported bool
+	// resolved holds the resolution of the first max URLs seen: the same
+	// URL often comes back from another source (href, src, the text body).
+	resolved map[string]Link
 }
 
 type linkKey struct {
@@ -28,7 +31,7 @@ type linkKey struct {
 }
 
 func newLinkSet(max int, dl *defectList) *linkSet {
-	return &linkSet{seen: map[linkKey]bool{}, max: max, dl: dl}
+	return &linkSet{seen: map[linkKey]bool{}, max: max, dl: dl, resolved: map[string]Link{}}
 }
 
 // add resolves l (unwrap, host, domain) and keeps it unless it is a duplicate
@@ -42,7 +45,15 @@ func (s *linkSet) add(l Link) {
 	if s.seen[linkKey{l.Source, l.Part, l.URL, l.Text}] {
 		return // resolving is the costly part: skip it for repeats
 	}
-	s.addResolved(ResolveLink(l))
+	r, ok := s.resolved[l.URL]
+	if !ok {
+		r = ResolveLink(Link{URL: l.URL})
+		if len(s.resolved) < s.max {
+			s.resolved[l.URL] = r
+		}
+	}
+	r.Source, r.Part, r.Text = l.Source, l.Part, l.Text
+	s.addResolved(r)
 }
 
 // addResolved keeps an already resolved link.
@@ -266,7 +277,7 @@ func tagLinks(tag atom.Atom, attrs []html.Attribute, part string, links *linkSet
 		case "formaction":
 			links.add(Link{Source: SourceFormaction, Part: part, URL: a.Val})
 		case "srcset":
-			for _, c := range strings.Split(a.Val, ",") {
+			for c := range strings.SplitSeq(a.Val, ",") {
 				if f := strings.Fields(c); len(f) > 0 {
 					links.add(Link{Source: SourceSrcset, Part: part, URL: f[0]})
 				}
@@ -298,19 +309,34 @@ func metaRefreshURL(content string) string {
 
 // extractCSSLinks records every url(...) in CSS text.
 func extractCSSLinks(css, part string, links *linkSet) {
-	lower := asciiLower(css)
 	for n := 0; n < 1000; n++ {
-		i := strings.Index(lower, "url(")
+		i := indexURLOpen(css)
 		if i < 0 {
 			return
 		}
-		css, lower = css[i+4:], lower[i+4:]
+		css = css[i+4:]
 		j := strings.IndexByte(css, ')')
 		if j < 0 {
 			return
 		}
 		links.add(Link{Source: SourceCSS, Part: part, URL: css[:j]})
-		css, lower = css[j+1:], lower[j+1:]
+		css = css[j+1:]
+	}
+}
+
+// indexURLOpen returns the index of the first "url(" in css, in any ASCII
+// case, or -1; style sheets are long, so no lowercased copy is made.
+func indexURLOpen(css string) int {
+	for off := 0; ; {
+		k := strings.IndexByte(css[off:], '(')
+		if k < 0 {
+			return -1
+		}
+		i := off + k
+		if i >= 3 && css[i-3]|0x20 == 'u' && css[i-2]|0x20 == 'r' && css[i-1]|0x20 == 'l' {
+			return i - 3
+		}
+		off = i + 1
 	}
 }
 
