@@ -121,7 +121,7 @@ func (o AuthOutcome) passedFor(domain string) bool {
 type authDetector struct{}
 
 func (authDetector) Name() string    { return "auth" }
-func (authDetector) Version() string { return "3" }
+func (authDetector) Version() string { return "4" }
 
 // Run reports authentication failures and header inconsistencies.
 func (authDetector) Run(_ context.Context, in *Input) ([]Finding, error) {
@@ -215,7 +215,7 @@ func (authDetector) Run(_ context.Context, in *Input) ([]Finding, error) {
 	// to itself diverts nothing).
 	for _, rt := range in.ReplyTo {
 		rd := registrable(hostOfAddress(rt))
-		if rd == "" || rd == in.FromDomain || in.FromDomain == "" || rd == in.ListDomain {
+		if rd == "" || rd == in.FromDomain || in.FromDomain == "" || rd == in.ListDomain && !freeMailDomains[rd] {
 			continue
 		}
 		if freeMailDomains[rd] && !freeMailDomains[in.FromDomain] {
@@ -232,8 +232,14 @@ func (authDetector) Run(_ context.Context, in *Input) ([]Finding, error) {
 			Evidence: []Evidence{{Location: "header:List-Unsubscribe", Value: truncate(strings.Join(m.ListUnsubscribe, ", "), 200)}}})
 	}
 	if in.ListDomain != "" {
-		fs = append(fs, Finding{ID: "headers.mailing_list", Title: "Delivered through a discussion mailing list",
-			Evidence: []Evidence{{Location: "header:List-Post", Value: truncate(firstNonEmpty(headerValue(m, "List-Id"), headerValue(m, "List-Post"), headerValue(m, "Mailing-List"), headerValue(m, "X-BeenThere")), 200)}}})
+		ev := Evidence{Note: "list domain " + in.ListDomain}
+		for _, name := range listHeaders {
+			if v := headerValue(m, name); v != "" {
+				ev.Location, ev.Value = "header:"+name, truncate(v, 200)
+				break
+			}
+		}
+		fs = append(fs, Finding{ID: "headers.mailing_list", Title: "Delivered through a discussion mailing list", Evidence: []Evidence{ev}})
 	}
 	return fs, nil
 }

@@ -17,7 +17,7 @@ import (
 type contentDetector struct{}
 
 func (contentDetector) Name() string    { return "content" }
-func (contentDetector) Version() string { return "3" }
+func (contentDetector) Version() string { return "4" }
 
 // maxLureTokens bounds the words read for lure phrases (the lure is near the top).
 const maxLureTokens = 4000
@@ -51,7 +51,7 @@ func (contentDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 	cred := len(hits[lureCredential])
 	// A short text has room for few phrases: one account or document lure
 	// with one threat of consequences is the whole message.
-	shortLure := cred == 1 && len(hits[lureUrgency]) >= 1 && len(toks) <= shortTextTokens
+	shortLure := cred == 1 && len(hits[lureUrgency]) >= 1 && len(toks) <= shortTextTokens && accountPhrase(hits[lureCredential][0])
 	switch {
 	case cred >= 4:
 		fs = append(fs, Finding{ID: "content.credential_lure_strong", Title: "The text pressures the reader to sign in, verify or update an account", Evidence: ev(lureCredential, 6)})
@@ -414,11 +414,26 @@ func isBounce(m *message.Message) bool {
 			return true
 		}
 	}
-	return isSystemSender(strings.ToLower(addressOf(m.From))) || nullSystemSender(m)
+	return isSystemSender(strings.ToLower(addressOf(m.From)))
+}
+
+// isDeliveryReportPart reports a delivery report by its structure
+// (multipart/report, a delivery-status part), which a sender's name alone
+// cannot claim.
+func isDeliveryReportPart(m *message.Message) bool {
+	for _, p := range m.Parts {
+		switch p.ContentType {
+		case "multipart/report", "message/delivery-status", "message/global-delivery-status":
+			return true
+		}
+	}
+	return false
 }
 
 // nullSystemSender reports "MAILER-DAEMON <>": the mail system writing with
-// the null address, as plain-text delivery reports do.
+// the null address, as plain-text delivery reports do. Anyone can write
+// that From, so it only spares the report headers.from_missing; it does not
+// vouch for the message (see isDeliveryReportPart).
 func nullSystemSender(m *message.Message) bool {
 	if m.From == nil || strings.TrimSpace(m.From.Address) != "" {
 		return false
@@ -598,28 +613,51 @@ func containsAny(list []string, want ...string) bool {
 // shortTextTokens is the length up to which a text counts as short.
 const shortTextTokens = 80
 
+// accountPhrase reports a credential-lure phrase about an account, a
+// password or a verification, rather than a delivery or a bill: on its own
+// in a short text, "your package" or "fatura" is what real notices say.
+func accountPhrase(p string) bool {
+	for _, w := range []string{"account", "verif", "password", "passwort", "senha", "contraseña", "mot de passe", "konto", "cuenta", "compte",
+		"conta", "login", "log in", "sign in", "suspend", "lock", "mailbox", "identity", "wallet", "unlock", "restore", "reactivate", "confirm", "validate"} {
+		if strings.Contains(p, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // unsubscribeWords are the words of an unsubscribe offer, matched as whole
-// tokens in the visible text or a link's text.
+// words in the visible text or a link's text, folded as the text is
+// (accents dropped, words split at hyphens).
 var unsubscribeWords = []string{"unsubscribe", "descadastre", "descadastrar", "descadastre-se", "abmelden", "abbestellen", "désabonner",
 	"désinscrire", "désinscription", "afmelden", "uitschrijven", "desuscribirse", "desuscribir", "cancelar subscrição", "darse de baja",
 	"opt out", "opt-out", "disiscriviti"}
 
+// unsubscribeSeqs are unsubscribeWords as token sequences, built once.
+var unsubscribeSeqs = func() [][]string {
+	out := make([][]string, 0, len(unsubscribeWords))
+	for _, w := range unsubscribeWords {
+		out = append(out, tokenize(foldText(w)))
+	}
+	return out
+}()
+
 // unsubscribeOffer finds an unsubscribe link or sentence in the body.
 func unsubscribeOffer(m *message.Message, toks []string) (Evidence, bool) {
 	for _, l := range m.Links {
-		if l.Source != message.SourceHref {
+		if l.Source != message.SourceHref || l.Text == "" {
 			continue
 		}
-		t := strings.ToLower(l.Text)
-		for _, w := range unsubscribeWords {
-			if strings.Contains(t, w) {
+		lt := tokenize(foldText(l.Text))
+		for _, seq := range unsubscribeSeqs {
+			if containsSeq(lt, seq) {
 				return Evidence{Location: "body:link", Value: truncate(l.Text, 80), Note: truncate(l.URL, 120)}, true
 			}
 		}
 	}
-	for _, w := range unsubscribeWords {
-		if containsSeq(toks, strings.Fields(w)) {
-			return Evidence{Location: "body", Value: w}, true
+	for i, seq := range unsubscribeSeqs {
+		if containsSeq(toks, seq) {
+			return Evidence{Location: "body", Value: unsubscribeWords[i]}, true
 		}
 	}
 	return Evidence{}, false

@@ -19,7 +19,7 @@ import (
 type linkDetector struct{}
 
 func (linkDetector) Name() string    { return "links" }
-func (linkDetector) Version() string { return "3" }
+func (linkDetector) Version() string { return "4" }
 
 // maxEvidence caps the evidence items kept per finding.
 const maxEvidence = 5

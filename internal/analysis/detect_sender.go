@@ -12,7 +12,7 @@ import (
 type senderDetector struct{}
 
 func (senderDetector) Name() string    { return "sender" }
-func (senderDetector) Version() string { return "3" }
+func (senderDetector) Version() string { return "4" }
 
 // orgWords in a display name claim an organisation rather than a person.
 var orgWords = setOf("support", "team", "service", "services", "department", "security", "billing", "admin", "administrator", "helpdesk",
@@ -160,7 +160,7 @@ func (senderDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 		ev.Note = "default *.onmicrosoft.com domain of a Microsoft 365 tenant; organisations normally send from their own domain"
 		fs = append(fs, Finding{ID: "sender.default_tenant_domain", Title: "Sender uses a default onmicrosoft.com tenant domain", Evidence: []Evidence{ev}})
 	}
-	if local := in.fromLocalCase(); randomMailbox(local) {
+	if local := in.fromLocalCase(); randomMailbox(local) && !strings.Contains(in.FromHost, strings.ToLower(local)) {
 		ev := fromEv
 		ev.Note = "the mailbox name " + local + " looks machine-generated"
 		fs = append(fs, Finding{ID: "sender.random_local", Title: "The sender's mailbox name looks machine-generated", Evidence: []Evidence{ev}})
@@ -415,8 +415,11 @@ func randomMailbox(local string) bool {
 		return true
 	case letters >= 8 && digits == 0 && float64(vowels)/float64(letters) < 0.2:
 		return true
-	case letters >= 5 && digits == 0 && vowels == 0 && !strings.ContainsAny(local, "yY"):
-		// "rxfng", "bnctc": no word, name or initials of that length lacks every vowel.
+	case letters >= 5 && digits == 0 && vowels == 0 && lower > 0 && !strings.ContainsAny(local, "yY"):
+		// "rxfng", "bnctc": no word, name or initials of that length lacks
+		// every vowel. Capitals are an acronym ("BCBSNC"); an acronym that
+		// is also the domain's name ("hcpss@hcpss.org") is kept apart by
+		// the caller.
 		return true
 	case len(local) >= 10 && digits >= 3 && letters >= 3 && isHex(local):
 		return true

@@ -103,12 +103,15 @@ func newInput(m *message.Message, c Context, brands *brandIndex) *Input {
 	return in
 }
 
+// listHeaders name a discussion list's address, in the order they are read.
+var listHeaders = []string{"List-Post", "Mailing-List", "X-BeenThere"}
+
 // listDomain returns the registrable domain of the discussion list a
 // message came through, from List-Post (RFC 2369), Mailing-List or
 // X-BeenThere; "" when there is none. List-Id alone is not enough: bulk
 // senders set it on marketing mail too.
 func listDomain(m *message.Message) string {
-	for _, name := range []string{"List-Post", "Mailing-List", "X-BeenThere"} {
+	for _, name := range listHeaders {
 		v := strings.ToLower(headerValue(m, name))
 		if v == "" {
 			continue

@@ -138,7 +138,7 @@ var lurePhrases = map[lureKind][]string{
 		// openers: a stranger asks whether the reader got an earlier mail and wants to confide
 		"confide in you", "never met", "bold step", "intruding your privacy", "intruding into your privacy", "vital subject",
 		"waiting for your response", "waiting for your reply", "received my previous email", "received my last email",
-		"received the first email", "received my email", "did you receive my", "you recebeu", "te mandei um e-mail", "recebeu meu e-mail",
+		"received the first email", "received my email", "did you receive my", "você recebeu", "te mandei um e-mail", "recebeu meu e-mail",
 	},
 	lurePrize: {
 		"congratulations", "you have won", "you've won", "you won", "you have been selected", "you've been selected", "claim your",
@@ -183,7 +183,7 @@ var lurePhrases = map[lureKind][]string{
 		"darse de baja", "oferta exclusiva", "beauties", "lover", "meet singles", "remove yourself", "emails list", "sex dating", "local singles",
 		// gambling
 		"deposit bonus", "first deposit", "welcome bonus", "no deposit", "every deposit", "bônus", "cassino", "apostas", "aposta",
-		"depósito", "giros grátis", "rodadas grátis", "wager",
+		"giros grátis", "rodadas grátis", "wager",
 	},
 }
 

@@ -45,10 +45,10 @@ func score(r *Report, in *Input) {
 		benign = min(benign, 10)
 	}
 	net := threat - benign
-	// A delivery report speaks for the mail system; its risk signals are the
-	// quoted original's or artefacts of the report ("From: <>").
-	unvouched := !hasAny(r.Findings, vouching...) && !isBounce(in.Msg)
-	bulk := hasAny(r.Findings, "headers.bulk_sender", "content.bulk_footer")
+	// A delivery report (multipart/report) speaks for the mail system: its
+	// risk signals are the quoted original's.
+	unvouched := !hasAny(r.Findings, vouching...) && !isDeliveryReportPart(in.Msg)
+	bulk := hasAny(r.Findings, "headers.bulk_sender", "content.bulk_footer") && !hasAny(r.Findings, "headers.mailing_list")
 	r.Score = Score{Threat: threat, Benign: benign, Spam: spam, Net: net}
 	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
 		if c := cmp.Compare(b.Severity.rank(), a.Severity.rank()); c != 0 {
@@ -92,7 +92,7 @@ func category(r *Report, points map[Category]int, in *Input) Category {
 	case VerdictBenign:
 		return CategoryLegitimate
 	case VerdictSpam:
-		if len(in.Msg.ListUnsubscribe) > 0 {
+		if len(in.Msg.ListUnsubscribe) > 0 || hasAny(r.Findings, "content.bulk_footer") {
 			return CategoryBulk
 		}
 		return CategorySpam

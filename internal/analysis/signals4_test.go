@@ -95,3 +95,57 @@ func TestNameUnrelated(t *testing.T) {
 		})
 	}
 }
+
+// TestListsAndFooters: discussion lists are read from their headers, and an
+// unsubscribe offer in the text is found in every listed language.
+func TestListsAndFooters(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		header, want string
+	}{
+		{"List-Post: <mailto:hikers@lists.example.net>", "example.net"},
+		{"Mailing-List: list hikers@groups.example.com; contact hikers-owner@groups.example.com", "example.com"},
+		{"X-BeenThere: ilug@linux.example.ie", "example.ie"},
+		{"List-Post: NO", ""},
+		{"List-Id: Deals <deals.shop.example>", ""}, // marketing senders set List-Id too
+	} {
+		m := parseString(t, tc.header+"\nFrom: a@example.org\nSubject: x\n\nbody\n")
+		if got := listDomain(m); got != tc.want {
+			t.Errorf("listDomain(%q) = %q, want %q", tc.header, got, tc.want)
+		}
+	}
+	e := defaultEngine(t)
+	// A freemail Reply-To stays a finding when a forged List-Post names the same freemail domain.
+	bec := `From: Dana Whitfield <dana@example.org>
+Reply-To: dana.whitfield.ceo@gmail.com
+List-Post: <mailto:dana.whitfield.ceo@gmail.com>
+To: sam@example.com
+Subject: wire today
+Date: Tue, 3 Nov 2026 12:00:00 +0000
+Message-ID: <bec-1@example.org>
+
+Please send the wire transfer to the new bank account today, I am in a meeting.
+`
+	if r := e.Analyze(context.Background(), parseString(t, bec), Context{}); !hasAny(r.Findings, "headers.reply_to_freemail") {
+		t.Errorf("forged List-Post cleared the free-mail Reply-To: %v", findingIDs(r))
+	}
+	for _, footer := range []string{
+		"To stop these mails, unsubscribe here.",
+		"Pour vous désabonner, écrivez-nous.",
+		"Para cancelar subscrição responda a esta mensagem.",
+		"Clique aqui para descadastre-se.",
+		"Wenn Sie diese E-Mails nicht mehr wünschen, können Sie sich abmelden.",
+		"Reply STOP to opt-out.",
+	} {
+		raw := "From: Shop <news@shop.example>\nTo: sam@example.com\nSubject: offers\nDate: Tue, 3 Nov 2026 12:00:00 +0000\nMessage-ID: <f-1@shop.example>\nContent-Type: text/plain; charset=utf-8\n\nNew offers this week.\n" + footer + "\n"
+		r := e.Analyze(context.Background(), parseString(t, raw), Context{})
+		if !hasAny(r.Findings, "content.bulk_footer") || r.Category != CategoryBulk {
+			t.Errorf("%q: findings %v, category %s; want content.bulk_footer and bulk", footer, findingIDs(r), r.Category)
+		}
+	}
+	// A short delivery or billing notice is not an account lure.
+	notice := "From: Parcels <notify@parcels.example>\nTo: sam@example.com\nSubject: Delivery\nDate: Tue, 3 Nov 2026 12:00:00 +0000\nMessage-ID: <d-1@parcels.example>\n\nYour package will be delivered within 24 hours.\n"
+	if r := e.Analyze(context.Background(), parseString(t, notice), Context{}); hasAny(r.Findings, "content.credential_lure") {
+		t.Errorf("a short delivery notice was called a credential lure: %v", findingIDs(r))
+	}
+}

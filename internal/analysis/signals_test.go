@@ -71,6 +71,7 @@ func TestRandomMailboxKeepsAcronyms(t *testing.T) {
 		{"cJAWtchk", true},
 		{"JZIGJJNKI", false},
 		{"rxfng", true},
+		{"BCBSNC", false},
 		{"bnctc", true},
 		{"lynch", false},
 		{"mtrx", false},

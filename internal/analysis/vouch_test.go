@@ -63,6 +63,20 @@ A message that you sent could not be delivered to one or more of its recipients:
   pat@example.net: mailbox unavailable
 `
 
+// A fictional post of a discussion list, relayed with the list's headers.
+const listPost = `From: Alex Example <alex@example.org>
+To: hikers@lists.example.net
+Subject: Re: Saturday walk
+Date: Tue, 3 Nov 2026 12:00:00 +0000
+Message-ID: <post-1@example.org>
+List-Id: Hikers <hikers.lists.example.net>
+List-Post: <mailto:hikers@lists.example.net>
+List-Unsubscribe: <mailto:hikers-leave@lists.example.net>
+Reply-To: hikers@lists.example.net
+
+We meet at the station at nine; bring water.
+`
+
 // TestVouching: bulk mail, or mail with weak risk signals, is released as
 // benign only when something vouches for the sender.
 func TestVouching(t *testing.T) {
@@ -81,7 +95,12 @@ func TestVouching(t *testing.T) {
 		{"weak risk, nothing vouches", riskyMessage, Context{}, VerdictSpam, "links.shortener"},
 		{"bulk footer, authenticated brand", brandNotice, Context{}, VerdictBenign, "auth.brand_aligned_pass"},
 		{"plain-text delivery report from the null sender", nullBounce, Context{}, VerdictBenign, ""},
-		{"discussion list", strings.Replace(riskyMessage, "Subject:", "List-Post: <mailto:hikers@lists.example.net>\nSubject:", 1), Context{}, VerdictBenign, "headers.mailing_list"},
+		{"discussion list, bulk", listPost, Context{}, VerdictBenign, "headers.mailing_list"},
+		// List headers are the sender's to write: they vouch for bulk mail, not against risk.
+		{"forged list header on risky mail", strings.Replace(riskyMessage, "Subject:", "X-BeenThere: a@evil.example\nSubject:", 1), Context{}, VerdictSpam, "headers.mailing_list"},
+		// So is the null sender of a delivery report: it spares the report
+		// headers.from_missing, but only a report's structure vouches for it.
+		{"forged MAILER-DAEMON on risky mail", strings.Replace(riskyMessage, "From: Pat <pat@example.net>", "From: MAILER-DAEMON <>", 1), Context{}, VerdictSpam, "links.shortener"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

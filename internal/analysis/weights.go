@@ -17,19 +17,21 @@ const (
 	// (but not enough to be suspicious) is kept as spam rather than released.
 	riskyBulkNet  = 20
 	riskyBulkSpam = 10
-	// riskyUnvouchedNet: a message with this much risk and no benign
-	// evidence at all (no authenticated brand or tenant domain, no history,
-	// no allow list, no own-domain links) is not released as benign either:
-	// it is kept as spam, to be released only on request. Releasing a phish
-	// is the costliest mistake; holding an unverified message is the cheaper one.
+	// riskyUnvouchedNet: a message with this much risk and nothing that
+	// vouches for its sender (see vouching) is not released as benign
+	// either: it is kept as spam, to be released only on request. Releasing
+	// a phish is the costliest mistake; holding an unverified message is the
+	// cheaper one.
 	riskyUnvouchedNet = 12
 )
 
 // vouching are the findings that vouch for a sender: an authenticated brand
-// or tenant domain, the allow list, history with the tenant, a discussion
-// list. Bulk mail or risk signals without one of them are not released as
-// benign (see riskyUnvouchedNet).
-var vouching = []string{"auth.brand_aligned_pass", "auth.tenant_aligned_pass", "auth.allowlisted", "sender.established", "headers.mailing_list"}
+// or tenant domain, the allow list, history with the tenant. Mail with
+// riskyUnvouchedNet points or more, or bulk mail, is released as benign
+// only with one of them. A discussion list (headers.mailing_list) vouches
+// for bulk mail only: its headers are the sender's to write, so they cannot
+// clear risk.
+var vouching = []string{"auth.brand_aligned_pass", "auth.tenant_aligned_pass", "auth.allowlisted", "sender.established"}
 
 // rule is how one finding counts.
 type rule struct {

@@ -66,7 +66,7 @@ func scanTextIndicators(t string, emit func(kind, v string)) {
 					}
 				}
 				phones := phoneRegexp.FindAllString(span, 20)
-				if len(phones) == 0 {
+				if len(phones) == 0 && strings.Contains(span, "(") {
 					// "+1 – (888) - (596) - (1028)": every group bracketed
 					// and spaced; read it with single spaces between groups.
 					phones = phoneRegexp.FindAllString(collapseSeparators(span), 20)
