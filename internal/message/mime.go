@@ -26,6 +26,11 @@ type mimeResult struct {
 	textPart    string
 	htmlPart    string
 	attachments []attachmentInput
+	// amp are AMP for Email alternatives (text/x-amp-html): a third body
+	// that some webmail renders instead of the HTML one. Their links are
+	// read; they are neither the visible body (Outlook shows the HTML) nor
+	// attached files.
+	amp []attachmentInput
 }
 
 // attachmentInput is a non-body leaf part with its decoded content.
@@ -402,6 +407,7 @@ type bodyLists struct {
 	noText      bool // textBody is "null" in the RFC's terms
 	noHTML      bool
 	attachments []*enmime.Part
+	amp         []*enmime.Part // text/x-amp-html alternatives
 }
 
 // structure picks the text body, HTML body and attachments as RFC 8621
@@ -427,6 +433,10 @@ func (w *walker) structure(children *enmime.Part, multipartType string, inAltern
 			continue
 		}
 		if _, ok := w.leaves[ep]; !ok {
+			continue
+		}
+		if ct == "text/x-amp-html" && multipartType == "alternative" && !strings.EqualFold(ep.Disposition, "attachment") {
+			bl.amp = append(bl.amp, ep)
 			continue
 		}
 		named := strings.TrimSpace(ep.FileName) != ""
@@ -510,18 +520,17 @@ func (w *walker) assemble(root *enmime.Part) {
 			w.addAttachment(ep)
 		}
 	}
+	for _, ep := range bl.amp {
+		ref := w.leaves[ep]
+		w.res.amp = append(w.res.amp, attachmentInput{part: w.res.parts[ref.idx], content: ref.content, order: ref.idx})
+	}
 	// Keep the attachments in MIME order.
 	slices.SortStableFunc(w.res.attachments, func(a, b attachmentInput) int { return a.order - b.order })
 }
 
 func (w *walker) appendBody(ep *enmime.Part, html bool) {
 	ref := w.leaves[ep]
-	content := ref.content
-	text := string(content)
-	if !utf8.Valid(content) {
-		text = decodeCharset("windows-1252", content)
-	}
-	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text := decodeBody(ref.content)
 	id := w.res.parts[ref.idx].ID
 	if html {
 		if w.res.htmlPart == "" {
@@ -538,6 +547,17 @@ func (w *walker) appendBody(ep *enmime.Part, html bool) {
 		w.res.text += "\n"
 	}
 	w.res.text += text
+}
+
+// decodeBody turns a body part's decoded bytes into text: UTF-8 (its
+// declared charset was converted already), else read as Windows-1252, with
+// LF line ends.
+func decodeBody(content []byte) string {
+	text := string(content)
+	if !utf8.Valid(content) {
+		text = decodeCharset("windows-1252", content)
+	}
+	return strings.ReplaceAll(text, "\r\n", "\n")
 }
 
 func (w *walker) addAttachment(ep *enmime.Part) {

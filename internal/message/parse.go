@@ -100,6 +100,9 @@ func (p *parser) parseMessage(raw []byte, depth int) (m *Message) {
 	if m.Text != "" {
 		extractTextLinks(m.Text, b.textPart, SourceText, links)
 	}
+	for _, a := range b.amp {
+		analyzeHTML(decodeBody(a.content), a.part.ID, links) // its links only
+	}
 	for _, u := range m.ListUnsubscribe {
 		if isWebURL(u) {
 			links.add(Link{Source: SourceHeader, URL: u})
