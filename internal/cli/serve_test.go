@@ -27,14 +27,27 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
+// handedOut are the addresses freeAddr has returned in this process.
+var handedOut sync.Map
+
+// freeAddr returns a loopback address with a free port, never the same one
+// twice in this process: once the probe listener is closed the kernel may
+// hand the port to the next probe, and two parallel subtests would then
+// start their servers on one address (the second fails to bind, and its
+// requests reach the first).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		if _, dup := handedOut.LoadOrStore(addr, true); !dup {
+			return addr
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // TestServe starts `qtriage serve` as a user would, uses the API with a token
