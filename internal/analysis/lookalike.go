@@ -93,7 +93,7 @@ func (in *Input) lookalikeOf(host string) (lookalike, bool) {
 	}
 	// Tenant domains first: impersonating the tenant itself is the worst.
 	for _, t := range in.tenant {
-		tl := labelOf(registrable(t))
+		tl := tenantLabel(t)
 		if len(tl) < 4 {
 			continue
 		}
@@ -119,6 +119,23 @@ func (in *Input) lookalikeOf(host string) (lookalike, bool) {
 		}
 	}
 	return lookalike{}, false
+}
+
+// microsoftTenantSuffixes end the initial domains Microsoft gives tenants
+// (contoso.onmicrosoft.com); the label before them is the tenant's name.
+var microsoftTenantSuffixes = []string{".onmicrosoft.com", ".onmicrosoft.us", ".onmicrosoft.de", ".partner.onmschina.cn", ".onmschina.cn"}
+
+// tenantLabel is the name a tenant domain protects: "contoso" for
+// contoso.com and for contoso.onmicrosoft.com, which is all qtriage knows of
+// a tenant before its accepted domains are given (registrable() would make
+// it "onmicrosoft").
+func tenantLabel(domain string) string {
+	for _, suf := range microsoftTenantSuffixes {
+		if name, ok := strings.CutSuffix(domain, suf); ok && name != "" && !strings.Contains(name, ".") {
+			return name
+		}
+	}
+	return labelOf(registrable(domain))
 }
 
 // compare compares the candidate with one protected label.

@@ -149,3 +149,31 @@ Please send the wire transfer to the new bank account today, I am in a meeting.
 		t.Errorf("a short delivery notice was called a credential lure: %v", findingIDs(r))
 	}
 }
+
+// TestMicrosoftTenantDomain: the tenant's *.onmicrosoft.com domain, all the
+// pipeline knows of a tenant, protects the tenant's name.
+func TestMicrosoftTenantDomain(t *testing.T) {
+	t.Parallel()
+	e := defaultEngine(t)
+	ctx := Context{TenantDomains: []string{"contoso.onmicrosoft.com"}}
+	for _, tc := range []struct{ from, want string }{
+		{"HR Team <hr@contoso-hrteam.example>", "sender.tenant_name_in_domain"},
+		{"IT Desk <it@c0ntoso.example>", "sender.tenant_lookalike"},
+		{"Contoso People Team <survey@pulse-surveys.example>", "sender.tenant_display_name"},
+	} {
+		raw := "From: " + tc.from + "\nTo: sam@contoso.onmicrosoft.com\nSubject: salary review\nDate: Tue, 3 Nov 2026 12:00:00 +0000\nMessage-ID: <t-1@example.net>\n\nPlease acknowledge.\n"
+		if r := e.Analyze(context.Background(), parseString(t, raw), ctx); !hasAny(r.Findings, tc.want) {
+			t.Errorf("%s: findings %v, want %s", tc.from, findingIDs(r), tc.want)
+		}
+	}
+	inside := "From: Contoso People Team <people@contoso.onmicrosoft.com>\nTo: sam@contoso.onmicrosoft.com\nSubject: survey\nDate: Tue, 3 Nov 2026 12:00:00 +0000\nMessage-ID: <t-2@contoso.onmicrosoft.com>\n\nPlease answer.\n"
+	if r := e.Analyze(context.Background(), parseString(t, inside), ctx); hasAny(r.Findings, "sender.tenant_display_name") {
+		t.Errorf("the tenant's own address was called an impersonation: %v", findingIDs(r))
+	}
+	if got := tenantLabel("contoso.onmicrosoft.com"); got != "contoso" {
+		t.Errorf("tenantLabel(contoso.onmicrosoft.com) = %q", got)
+	}
+	if got := tenantLabel("mail.contoso.co.uk"); got != "contoso" {
+		t.Errorf("tenantLabel(mail.contoso.co.uk) = %q", got)
+	}
+}
