@@ -113,6 +113,10 @@ func TestGoldenExpectations(t *testing.T) {
 		// from an allow-listed, authenticated sender is released.
 		{"benign_newsletter", []Verdict{VerdictSpam}, CategoryBulk, []string{"links.sender_aligned", "headers.bulk_sender"}},
 		{"newsletter_allowed", []Verdict{VerdictBenign}, CategoryLegitimate, []string{"auth.allowlisted", "headers.bulk_sender"}},
+		// Modern discussion lists: From rewritten to the list (Mailman's
+		// DMARC mitigation), or DKIM broken by the list with ARC intact.
+		{"list_from_rewritten", []Verdict{VerdictBenign}, CategoryLegitimate, []string{"headers.mailing_list"}},
+		{"list_dkim_broken_arc", []Verdict{VerdictBenign}, CategoryLegitimate, []string{"headers.mailing_list"}},
 		{"defects_malformed", []Verdict{VerdictBenign, VerdictSuspicious, VerdictMalicious}, "", []string{"defects.structure", "headers.from_malformed"}},
 		{"content_mixed_script", []Verdict{VerdictSuspicious, VerdictMalicious}, "", []string{"content.mixed_script", "content.styled_unicode"}},
 	}
