@@ -109,9 +109,9 @@ func category(r *Report, points map[Category]int, in *Input) Category {
 	if best != "" {
 		return best
 	}
-	if r.Score.Spam >= thresholdSpam {
-		return CategorySpam
-	}
+	// Dangerous mail whose findings name no category (spoofed, generated
+	// senders, hostile links): a fraud of unknown kind. "Spam" would say it
+	// is not dangerous.
 	return CategoryScam
 }
 
