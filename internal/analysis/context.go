@@ -18,6 +18,11 @@ type Context struct {
 	Allow []string `json:"allow,omitempty"`
 	// Deny lists sender addresses or domains, or link domains, the tenant blocks.
 	Deny []string `json:"deny,omitempty"`
+	// KnownDomains are registrable domains the tenant receives legitimate
+	// mail from (its partners and suppliers, from its history): a domain made
+	// to be mistaken for one of them (fabrikarn.com for fabrikam.com) is a
+	// partner impersonation.
+	KnownDomains []string `json:"known_domains,omitempty"`
 	// History, when set, tells how often a sender has sent mail to this tenant.
 	History SenderHistory `json:"-"`
 }

@@ -41,6 +41,9 @@ func (senderDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 		ev := fromEv
 		ev.Note = fmt.Sprintf("%s is a %s lookalike of %s", in.FromHost, strings.ReplaceAll(string(la.kind), "_", " "), la.target)
 		switch {
+		case la.partner:
+			fs = append(fs, Finding{ID: "sender.partner_lookalike", Title: "Sender domain " + in.FromDomain + " imitates " + la.target + ", a domain the tenant receives legitimate mail from",
+				Brand: la.target, Evidence: []Evidence{ev}})
 		case la.brand < 0 && !la.kind.strong():
 			fs = append(fs, Finding{ID: "sender.tenant_name_in_domain", Title: "Sender domain " + in.FromDomain + " borrows the name of the tenant's domain " + la.target,
 				Brand: la.target, Evidence: []Evidence{ev}})

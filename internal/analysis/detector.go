@@ -50,6 +50,7 @@ type Input struct {
 
 	brands *brandIndex
 	tenant []string
+	known  []string // registrable domains the tenant knows as correspondents
 	vips   []string
 	allow  []string
 	deny   []string
@@ -62,6 +63,11 @@ const maxTextBytes = 256 << 10
 func newInput(m *message.Message, c Context, brands *brandIndex) *Input {
 	in := &Input{Msg: m, Ctx: c, brands: brands}
 	in.tenant = normalizeList(c.TenantDomains)
+	for _, d := range normalizeList(c.KnownDomains) {
+		if r := registrable(d); r != "" {
+			in.known = append(in.known, r)
+		}
+	}
 	in.vips = normalizeList(c.VIPs)
 	in.allow = normalizeList(c.Allow)
 	in.deny = normalizeList(c.Deny)

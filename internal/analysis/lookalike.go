@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"slices"
 	"strings"
 
 	"golang.org/x/net/idna"
@@ -34,8 +35,10 @@ type lookalike struct {
 	kind LookalikeKind
 	// target is the legitimate domain imitated.
 	target string
-	// brand is the brand index, or -1 for a tenant domain.
+	// brand is the brand index, or -1 for a tenant or partner domain.
 	brand int
+	// partner is set when target is one of the tenant's known correspondents.
+	partner bool
 }
 
 // digitSwaps map digits to the letters they imitate in domains.
@@ -85,6 +88,9 @@ func (in *Input) lookalikeOf(host string) (lookalike, bool) {
 	if _, ok := freeMailDomains[reg]; ok {
 		return lookalike{}, false
 	}
+	if slices.Contains(in.known, reg) {
+		return lookalike{}, false // a correspondent the tenant knows is itself
+	}
 	label := labelOf(reg)
 	c := candidate{raw: label}
 	c.norm, c.puny, c.glyph, c.digits = normalizeLabel(label)
@@ -99,6 +105,18 @@ func (in *Input) lookalikeOf(host string) (lookalike, bool) {
 		}
 		if k, ok := c.compare(tl, false); ok {
 			return lookalike{kind: k, target: t, brand: -1}, true
+		}
+	}
+	// The tenant's correspondents: only a domain built to be mistaken for
+	// one (look-alike letters, digits, typos) counts; another company may
+	// well share a word of a partner's name.
+	for _, k := range in.known {
+		kl := labelOf(k)
+		if len(kl) < 5 {
+			continue
+		}
+		if kind, ok := c.compare(kl, false); ok && kind.strong() {
+			return lookalike{kind: kind, target: k, brand: -1, partner: true}, true
 		}
 	}
 	for _, bl := range in.brands.labels {

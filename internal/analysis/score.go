@@ -39,7 +39,7 @@ func score(r *Report, in *Input) {
 		}
 	}
 	// Benign evidence cannot clear a message that impersonates or carries malware.
-	if hasAny(r.Findings, "sender.brand_lookalike", "sender.tenant_lookalike", "links.lookalike", "attach.executable",
+	if hasAny(r.Findings, "sender.brand_lookalike", "sender.tenant_lookalike", "sender.partner_lookalike", "links.lookalike", "attach.executable",
 		"sender.brand_display_name", "sender.brand_freemail", "sender.vip_impersonation", "links.brand_display_mismatch",
 		"attach.double_extension", "attach.html_smuggling", "attach.archive_dangerous", "headers.deny_listed", "links.deny_listed") {
 		benign = min(benign, 10)

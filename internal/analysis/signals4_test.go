@@ -177,3 +177,27 @@ func TestMicrosoftTenantDomain(t *testing.T) {
 		t.Errorf("tenantLabel(mail.contoso.co.uk) = %q", got)
 	}
 }
+
+// TestPartnerLookalike: a domain built to be mistaken for one the tenant
+// receives legitimate mail from; another company sharing a word is not one.
+func TestPartnerLookalike(t *testing.T) {
+	t.Parallel()
+	e := defaultEngine(t)
+	ctx := Context{KnownDomains: []string{"Fabrikam.example", "mail.northwind.example"}}
+	for _, tc := range []struct {
+		from string
+		want bool
+	}{
+		{"Fabrikam AR <ar@fabrikarn.example>", true},
+		{"Northwind <billing@n0rthwind.example>", true},
+		{"Fabrikam AR <ar@fabrikam.example>", false},
+		{"Fabrikam Logistics <info@fabrikam-logistics.example>", false},
+		{"Someone <a@unrelated.example>", false},
+	} {
+		raw := "From: " + tc.from + "\nTo: ap@contoso.example\nSubject: remittance\nDate: Tue, 3 Nov 2026 12:00:00 +0000\nMessage-ID: <p-1@example.net>\n\nNew bank details attached.\n"
+		r := e.Analyze(context.Background(), parseString(t, raw), ctx)
+		if got := hasAny(r.Findings, "sender.partner_lookalike"); got != tc.want {
+			t.Errorf("%s: sender.partner_lookalike = %v, want %v (%v)", tc.from, got, tc.want, findingIDs(r))
+		}
+	}
+}

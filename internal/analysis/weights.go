@@ -72,6 +72,7 @@ var rules = map[string]rule{
 	// Sender.
 	"sender.tenant_lookalike":      {SeverityCritical, 80, 0, CategoryCredentialPhishing},
 	"sender.brand_lookalike":       {SeverityCritical, 70, 0, CategoryCredentialPhishing},
+	"sender.partner_lookalike":     {SeverityCritical, 70, 0, CategoryBEC},
 	"sender.brand_name_in_domain":  {SeverityMedium, 30, 0, CategoryCredentialPhishing},
 	"sender.tenant_name_in_domain": {SeverityHigh, 45, 0, CategoryBEC},
 	"sender.brand_display_name":    {SeverityHigh, 45, 0, CategoryCredentialPhishing},

@@ -25,6 +25,7 @@ func newAnalyzeCommand(stdout, stderr io.Writer) *cobra.Command {
 		format  string
 		tenants []string
 		vips    []string
+		known   []string
 	)
 	cmd := &cobra.Command{
 		Use:   "analyze FILE|DIR",
@@ -47,7 +48,7 @@ per line with the file name added.`,
 			if err != nil {
 				return err
 			}
-			c := analysis.Context{TenantDomains: tenants, VIPs: vips}
+			c := analysis.Context{TenantDomains: tenants, VIPs: vips, KnownDomains: known}
 			target := args[0]
 			st, err := os.Stat(target)
 			if err != nil {
@@ -84,6 +85,7 @@ per line with the file name added.`,
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, markdown or json")
 	cmd.Flags().StringArrayVar(&tenants, "tenant-domain", nil, "the tenant's own domain (repeatable)")
 	cmd.Flags().StringArrayVar(&vips, "vip", nil, "display name of a person worth impersonating (repeatable)")
+	cmd.Flags().StringArrayVar(&known, "known-domain", nil, "a domain the tenant receives legitimate mail from, such as a supplier's (repeatable)")
 	return cmd
 }
 
