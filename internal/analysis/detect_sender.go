@@ -3,7 +3,6 @@ package analysis
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"unicode"
 )
@@ -120,20 +119,6 @@ func (senderDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 			fs = append(fs, Finding{ID: "sender.vip_impersonation", Title: "Display name impersonates " + in.FromName + " from an outside address",
 				Brand: in.FromName, Evidence: []Evidence{ev}})
 			break
-		}
-		// The tenant's own name from outside: "Contoso People Team" at a
-		// survey site. Only the tenant's mail systems write as the tenant.
-		if !in.isTenantDomain(in.FromHost) && !hasAny(fs, "sender.vip_impersonation") {
-			words := tokenize(foldText(in.FromName))
-			for _, t := range in.tenant {
-				if tl := tenantLabel(t); len(tl) >= 4 && slices.Contains(words, tl) && !strings.Contains(in.FromHost, tl) {
-					ev := fromEv
-					ev.Note = fmt.Sprintf("display name names the tenant (%s); the address is on %s", tl, in.FromDomain)
-					fs = append(fs, Finding{ID: "sender.tenant_display_name", Title: "Display name claims the tenant's own organisation but the mail comes from " + in.FromDomain,
-						Brand: t, Evidence: []Evidence{ev}})
-					break
-				}
-			}
 		}
 		// A free mailbox presenting itself as an organisation.
 		if free && !isSystemSender(in.From) {

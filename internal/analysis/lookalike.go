@@ -88,10 +88,7 @@ func (in *Input) lookalikeOf(host string) (lookalike, bool) {
 	if _, ok := freeMailDomains[reg]; ok {
 		return lookalike{}, false
 	}
-	if slices.Contains(in.known, reg) {
-		return lookalike{}, false // a correspondent the tenant knows is itself
-	}
-	label := labelOf(reg)
+	label := tenantLabel(host) // the registrable label; a Microsoft tenant's name for *.onmicrosoft.com
 	c := candidate{raw: label}
 	c.norm, c.puny, c.glyph, c.digits = normalizeLabel(label)
 	if strings.Contains(c.norm, "-") {
@@ -103,20 +100,30 @@ func (in *Input) lookalikeOf(host string) (lookalike, bool) {
 		if len(tl) < 4 {
 			continue
 		}
-		if k, ok := c.compare(tl, false); ok {
-			return lookalike{kind: k, target: t, brand: -1}, true
-		}
-	}
-	// The tenant's correspondents: only a domain built to be mistaken for
-	// one (look-alike letters, digits, typos) counts; another company may
-	// well share a word of a partner's name.
-	for _, k := range in.known {
-		kl := labelOf(k)
-		if len(kl) < 5 {
+		k, ok := c.compare(tl, false)
+		if !ok {
 			continue
 		}
-		if kind, ok := c.compare(kl, false); ok && kind.strong() {
-			return lookalike{kind: kind, target: k, brand: -1, partner: true}, true
+		if isMicrosoftTenantDomain(t) && (!madeToDeceive(k) || strings.ReplaceAll(c.raw, "-", "") == tl) {
+			// Only the tenant's initial domain is known, not the accepted
+			// domains it owns (contoso-group.com for contosogroup): only a
+			// domain built to be mistaken for the name counts.
+			continue
+		}
+		return lookalike{kind: k, target: t, brand: -1}, true
+	}
+	// Partners and suppliers the tenant named: only a domain built to be
+	// mistaken for one counts. A typo may be another company's real name
+	// (logitec, logitech), and sharing a word of a name is no imitation.
+	if !slices.Contains(in.known, reg) {
+		for _, k := range in.known {
+			kl := labelOf(k)
+			if len(kl) < 5 {
+				continue
+			}
+			if kind, ok := c.compare(kl, false); ok && madeToDeceive(kind) {
+				return lookalike{kind: kind, target: k, brand: -1, partner: true}, true
+			}
 		}
 	}
 	for _, bl := range in.brands.labels {
@@ -139,6 +146,23 @@ func (in *Input) lookalikeOf(host string) (lookalike, bool) {
 	return lookalike{}, false
 }
 
+// madeToDeceive reports the kinds that only make sense as deception:
+// look-alike letters, punycode, digits for letters. Typos and added words
+// may be another party's real name.
+func madeToDeceive(k LookalikeKind) bool {
+	return k == LookalikeHomoglyph || k == LookalikePunycode || k == LookalikeDigitSwap
+}
+
+// isMicrosoftTenantDomain reports a tenant's initial domain (contoso.onmicrosoft.com).
+func isMicrosoftTenantDomain(d string) bool {
+	for _, suf := range microsoftTenantSuffixes {
+		if strings.HasSuffix(strings.TrimSuffix(d, "."), suf) {
+			return true
+		}
+	}
+	return false
+}
+
 // microsoftTenantSuffixes end the initial domains Microsoft gives tenants
 // (contoso.onmicrosoft.com); the label before them is the tenant's name.
 var microsoftTenantSuffixes = []string{".onmicrosoft.com", ".onmicrosoft.us", ".onmicrosoft.de", ".partner.onmschina.cn", ".onmschina.cn"}
@@ -148,6 +172,7 @@ var microsoftTenantSuffixes = []string{".onmicrosoft.com", ".onmicrosoft.us", ".
 // a tenant before its accepted domains are given (registrable() would make
 // it "onmicrosoft").
 func tenantLabel(domain string) string {
+	domain = strings.TrimSuffix(domain, ".")
 	for _, suf := range microsoftTenantSuffixes {
 		if name, ok := strings.CutSuffix(domain, suf); ok && name != "" && !strings.Contains(name, ".") {
 			return name

@@ -78,7 +78,6 @@ var rules = map[string]rule{
 	"sender.brand_display_name":    {SeverityHigh, 45, 0, CategoryCredentialPhishing},
 	"sender.brand_freemail":        {SeverityHigh, 55, 0, CategoryCredentialPhishing},
 	"sender.vip_impersonation":     {SeverityHigh, 55, 0, CategoryBEC},
-	"sender.tenant_display_name":   {SeverityMedium, 30, 0, CategoryBEC},
 	"sender.freemail_executive":    {SeverityMedium, 25, 0, CategoryBEC},
 	"sender.freemail_org_claim":    {SeverityMedium, 20, 0, ""},
 	"sender.free_host_domain":      {SeverityMedium, 25, 5, ""},

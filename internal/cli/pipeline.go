@@ -36,7 +36,7 @@ func (a *app) pipeline(ctx context.Context, schedule bool, reg prometheus.Regist
 	}
 	conn := &ingest.M365{Tenants: svc, Log: log}
 	p, err := ingest.New(ctx, ingest.Options{
-		Store: svc.Store, DB: cfg.DB, Connector: conn, Analyzer: ingest.Engine{Engine: engine, KnownDomains: ingest.KnownDomainsFrom(svc.Store, 10*time.Minute)}, Diagnose: conn.Diagnose,
+		Store: svc.Store, DB: cfg.DB, Connector: conn, Analyzer: ingest.Engine{Engine: engine}, Diagnose: conn.Diagnose,
 		Log: log, Now: a.now, Interval: cfg.Interval(), Workers: cfg.Workers, Schedule: schedule, Registerer: reg,
 	})
 	if err != nil {

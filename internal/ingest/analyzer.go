@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/qtriage/qtriage/internal/analysis"
 	"github.com/qtriage/qtriage/internal/message"
@@ -20,10 +18,6 @@ import (
 type Engine struct {
 	Engine *analysis.Engine
 	Limits message.Limits // zero means message.DefaultLimits()
-	// KnownDomains, when set, lists the sender domains the tenant receives
-	// legitimate mail from, so that lookalikes of them are recognised (see
-	// KnownDomainsFrom).
-	KnownDomains func(ctx context.Context, tenantID string) ([]string, error)
 }
 
 var _ Analyzer = Engine{}
@@ -46,13 +40,6 @@ func (e Engine) Analyze(ctx context.Context, t store.Tenant, raw []byte, history
 	c := analysis.Context{History: senderHistory(history)}
 	if t.Connection != nil {
 		c.TenantDomains = []string{t.Connection.Organization}
-	}
-	if e.KnownDomains != nil {
-		known, err := e.KnownDomains(ctx, t.ID)
-		if err != nil {
-			return Analysis{}, fmt.Errorf("ingest: known sender domains: %w", err)
-		}
-		c.KnownDomains = known
 	}
 	r := e.Engine.Analyze(ctx, m, c)
 	js, err := json.Marshal(r)
@@ -83,38 +70,4 @@ func (h senderHistory) SenderStats(ctx context.Context, address, domain string) 
 		return analysis.SenderStats{}, err
 	}
 	return analysis.SenderStats{BenignFromAddress: s.FromAddressBenign, BenignFromDomain: s.FromDomainBenign, MaliciousFromDomain: s.FromDomainMalicious}, nil
-}
-
-// Known-domain lookups: a domain counts once the tenant has this many benign
-// reports from it; at most knownDomainsMax are kept, most benign first.
-const (
-	knownDomainsMinBenign = 3
-	knownDomainsMax       = 500
-)
-
-// KnownDomainsFrom returns a lookup of each tenant's known sender domains
-// in st, kept for ttl so that analysing a batch costs one query per tenant.
-func KnownDomainsFrom(st store.Store, ttl time.Duration) func(ctx context.Context, tenantID string) ([]string, error) {
-	type entry struct {
-		domains []string
-		at      time.Time
-	}
-	var mu sync.Mutex
-	cache := map[string]entry{}
-	return func(ctx context.Context, tenantID string) ([]string, error) {
-		mu.Lock()
-		e, ok := cache[tenantID]
-		mu.Unlock()
-		if ok && time.Since(e.at) < ttl {
-			return e.domains, nil
-		}
-		domains, err := st.KnownSenderDomains(ctx, tenantID, knownDomainsMinBenign, knownDomainsMax)
-		if err != nil {
-			return nil, err
-		}
-		mu.Lock()
-		cache[tenantID] = entry{domains: domains, at: time.Now()}
-		mu.Unlock()
-		return domains, nil
-	}
 }

@@ -435,7 +435,8 @@ func (w *walker) structure(children *enmime.Part, multipartType string, inAltern
 		if _, ok := w.leaves[ep]; !ok {
 			continue
 		}
-		if ct == "text/x-amp-html" && multipartType == "alternative" && !strings.EqualFold(ep.Disposition, "attachment") {
+		if ct == "text/x-amp-html" && multipartType == "alternative" && !strings.EqualFold(ep.Disposition, "attachment") && strings.TrimSpace(ep.FileName) == "" {
+			// An AMP body; a named part stays an attachment to be looked into.
 			bl.amp = append(bl.amp, ep)
 			continue
 		}

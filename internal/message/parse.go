@@ -101,6 +101,9 @@ func (p *parser) parseMessage(raw []byte, depth int) (m *Message) {
 		extractTextLinks(m.Text, b.textPart, SourceText, links)
 	}
 	for _, a := range b.amp {
+		if p.expired(dl) {
+			break
+		}
 		analyzeHTML(decodeBody(a.content), a.part.ID, links) // its links only
 	}
 	for _, u := range m.ListUnsubscribe {

@@ -129,9 +129,6 @@ type Quarantine interface {
 	// SenderHistory counts earlier reports from this address and domain,
 	// and how many of them were benign.
 	SenderHistory(ctx context.Context, tenantID, address, domain string) (SenderHistory, error)
-	// KnownSenderDomains lists the sender domains with at least minBenign
-	// benign reports in the tenant, most benign first, at most limit.
-	KnownSenderDomains(ctx context.Context, tenantID string, minBenign, limit int) ([]string, error)
 	// SyncState returns the tenant's sync state (zero values if none yet).
 	SyncState(ctx context.Context, tenantID string) (SyncState, error)
 	// PutSyncState stores the tenant's sync state.
@@ -423,29 +420,6 @@ FROM reports WHERE tenant_id = $1 AND sender_domain = $3`, tenantID, address, do
 		return SenderHistory{}, s.fail(ctx, "sender history", err)
 	}
 	return h, nil
-}
-
-func (s *sqlStore) KnownSenderDomains(ctx context.Context, tenantID string, minBenign, limit int) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT sender_domain FROM reports
-WHERE tenant_id = $1 AND verdict = 'benign' AND sender_domain <> ''
-GROUP BY sender_domain HAVING COUNT(*) >= $2
-ORDER BY COUNT(*) DESC, sender_domain LIMIT $3`, tenantID, max(1, minBenign), limit)
-	if err != nil {
-		return nil, s.fail(ctx, "known sender domains", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, s.fail(ctx, "known sender domains", err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail(ctx, "known sender domains", err)
-	}
-	return out, nil
 }
 
 func (s *sqlStore) SyncState(ctx context.Context, tenantID string) (SyncState, error) {

@@ -62,7 +62,6 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"connection tests/last result", testConnectionTests},
 		{"quarantine/items, messages, reports", testQuarantine},
 		{"quarantine/list, filter and count", testItems},
-		{"quarantine/known sender domains", testKnownSenderDomains},
 		{"audit/append and list", testAudit},
 		{"audit/errors", testAuditErrors},
 		{"webhooks/outbox, claim and finish", testWebhooks},
