@@ -81,7 +81,7 @@ var rules = map[string]rule{
 	"sender.freemail_executive":    {SeverityMedium, 25, 0, CategoryBEC},
 	"sender.freemail_org_claim":    {SeverityMedium, 20, 0, ""},
 	"sender.free_host_domain":      {SeverityMedium, 25, 5, ""},
-	"sender.default_tenant_domain": {SeverityMedium, 20, 0, ""},
+	"sender.default_tenant_domain": {SeverityMedium, 25, 0, ""},
 	"sender.random_local":          {SeverityMedium, 30, 10, ""},
 	"sender.name_unrelated":        {SeverityLow, 10, 0, ""},
 	"sender.decorated_name":        {SeverityLow, 15, 10, ""},
