@@ -58,18 +58,8 @@ func TestBusyTenantDoesNotStarveOthers(t *testing.T) {
 			return &slowSource{fakeSource: src, delay: 15 * time.Millisecond}
 		}
 		bigSrc, smallSrc := newSource("b", 300), newSource("s", 10)
-		svc, err := ingest.New(ctx, ingest.Options{Store: st, DB: dbURL, Connector: perTenant{"contoso": bigSrc, "fabrikam": smallSrc},
-			Analyzer: &fakeAnalyzer{}, PollInterval: 20 * time.Millisecond, Workers: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := svc.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer svc.Stop(ctx)
-		if err := svc.SyncNow(ctx, big.ID); err != nil {
-			t.Fatal(err)
-		}
+		svc := syncing(t, ingest.Options{Store: st, DB: dbURL, Connector: perTenant{"contoso": bigSrc, "fabrikam": smallSrc},
+			Analyzer: &fakeAnalyzer{}, PollInterval: 20 * time.Millisecond, Workers: 4}, big.ID)
 		waitFor(t, "the big tenant's exports to start", func() bool {
 			c, _ := st.Counts(ctx, big.ID)
 			return c.Items == 300 && c.Messages >= 10

@@ -160,17 +160,7 @@ func TestPipeline(t *testing.T) {
 		src.add(`g99\r1`, now.Add(-29*24*time.Hour), now.Add(-time.Minute), "expired before we came")
 
 		an := &fakeAnalyzer{}
-		svc, err := ingest.New(ctx, ingest.Options{Store: st, DB: dbURL, Connector: fakeConnector{src}, Analyzer: an, PollInterval: 20 * time.Millisecond, Workers: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := svc.Start(ctx); err != nil {
-			t.Fatal(err)
-		}
-		defer svc.Stop(ctx)
-		if err := svc.SyncNow(ctx, ten.ID); err != nil {
-			t.Fatal(err)
-		}
+		svc := syncing(t, ingest.Options{Store: st, DB: dbURL, Connector: fakeConnector{src}, Analyzer: an, PollInterval: 20 * time.Millisecond, Workers: 4}, ten.ID)
 		// 24 items: 3 share a message, g6 is gone, g99 expired → 20 messages.
 		waitFor(t, "the pipeline to drain", func() bool {
 			c, _ := st.Counts(ctx, ten.ID)
@@ -239,17 +229,7 @@ func TestSetupErrorStopsTenant(t *testing.T) {
 	dbURL := storetest.SQLiteURL(t)
 	st, ten := setup(t, dbURL)
 	src := &fakeSource{raw: map[string][]byte{}, exports: map[string]int{}, setupErr: fmt.Errorf("token refused: AADSTS700027: %w", ingest.ErrSetup)}
-	svc, err := ingest.New(ctx, ingest.Options{Store: st, DB: dbURL, Connector: fakeConnector{src}, Analyzer: &fakeAnalyzer{}, PollInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Stop(ctx)
-	if err := svc.SyncNow(ctx, ten.ID); err != nil {
-		t.Fatal(err)
-	}
+	syncing(t, ingest.Options{Store: st, DB: dbURL, Connector: fakeConnector{src}, Analyzer: &fakeAnalyzer{}, PollInterval: 20 * time.Millisecond}, ten.ID)
 	waitFor(t, "the setup error to be recorded", func() bool {
 		s, _ := st.SyncState(ctx, ten.ID)
 		return strings.Contains(s.LastError, "AADSTS700027")
@@ -261,7 +241,6 @@ func TestSetupErrorStopsTenant(t *testing.T) {
 // tries again.
 func TestSetupErrorOnExportDoesNotLoop(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	dbURL := storetest.SQLiteURL(t)
 	st, ten := setup(t, dbURL)
 	src := &fakeSource{raw: map[string][]byte{}, exports: map[string]int{}, exportErr: fmt.Errorf("403: %w", ingest.ErrSetup)}
@@ -273,18 +252,8 @@ func TestSetupErrorOnExportDoesNotLoop(t *testing.T) {
 	// Exports take a while, so that each ends after the one before it was
 	// cancelled and recorded.
 	slow := &slowSource{fakeSource: src, delay: 150 * time.Millisecond}
-	svc, err := ingest.New(ctx, ingest.Options{Store: st, DB: dbURL, Connector: perTenant{"contoso": slow}, Analyzer: &fakeAnalyzer{},
-		PollInterval: 20 * time.Millisecond, Workers: workers})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer svc.Stop(ctx)
-	if err := svc.SyncNow(ctx, ten.ID); err != nil {
-		t.Fatal(err)
-	}
+	syncing(t, ingest.Options{Store: st, DB: dbURL, Connector: perTenant{"contoso": slow}, Analyzer: &fakeAnalyzer{},
+		PollInterval: 20 * time.Millisecond, Workers: workers}, ten.ID)
 	total := func() int {
 		src.mu.Lock()
 		defer src.mu.Unlock()
@@ -299,4 +268,23 @@ func TestSetupErrorOnExportDoesNotLoop(t *testing.T) {
 	if n := total(); n != 2*workers {
 		t.Fatalf("%d export attempts for a tenant whose setup is broken; want the window's %d, then nothing until the next sync", n, 2*workers)
 	}
+}
+
+// syncing starts a pipeline with opts, stops it when the test ends, and
+// asks it to sync tenantID now.
+func syncing(t *testing.T, opts ingest.Options, tenantID string) *ingest.Service {
+	t.Helper()
+	ctx := context.Background()
+	svc, err := ingest.New(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Stop(ctx) })
+	if err := svc.SyncNow(ctx, tenantID); err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }

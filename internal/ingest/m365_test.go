@@ -163,17 +163,7 @@ func TestBrokenSetupRecordsDiagnosis(t *testing.T) {
 	sim := entratest.NewSim(t, m365sim.Options{})
 	svc, ten := simTenant(t, st, sim, "fabrikam", m365sim.StepConsent)
 	conn := &ingest.M365{Tenants: svc, HTTPClient: sim.HTTPClient(), Exchange: fastExchange()}
-	pipe, err := ingest.New(ctx, ingest.Options{Store: st, DB: dbURL, Connector: conn, Analyzer: &fakeAnalyzer{}, Diagnose: conn.Diagnose, PollInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pipe.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer pipe.Stop(ctx)
-	if err := pipe.SyncNow(ctx, ten.ID); err != nil {
-		t.Fatal(err)
-	}
+	syncing(t, ingest.Options{Store: st, DB: dbURL, Connector: conn, Analyzer: &fakeAnalyzer{}, Diagnose: conn.Diagnose, PollInterval: 20 * time.Millisecond}, ten.ID)
 	waitFor(t, "the diagnosis", func() bool {
 		s, _ := st.SyncState(ctx, ten.ID)
 		return s.Diagnosis != ""

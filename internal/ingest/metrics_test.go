@@ -65,18 +65,8 @@ func TestMetrics(t *testing.T) {
 	src.add(`late\r1`, now.Add(-29*24*time.Hour), now.Add(-time.Minute), "expired")
 
 	reg := prometheus.NewRegistry()
-	pipe, err := ingest.New(ctx, ingest.Options{Store: st, DB: dbURL, Connector: fakeConnector{src}, Analyzer: &fakeAnalyzer{},
-		PollInterval: 20 * time.Millisecond, Registerer: reg, ID: "metrics-test-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pipe.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer pipe.Stop(ctx)
-	if err := pipe.SyncNow(ctx, ten.ID); err != nil {
-		t.Fatal(err)
-	}
+	pipe := syncing(t, ingest.Options{Store: st, DB: dbURL, Connector: fakeConnector{src}, Analyzer: &fakeAnalyzer{},
+		PollInterval: 20 * time.Millisecond, Registerer: reg, ID: "metrics-test-1"}, ten.ID)
 	waitFor(t, "the pipeline to drain", func() bool {
 		c, _ := st.Counts(ctx, ten.ID)
 		return c.Items == 7 && c.Pending == 0 && c.Reports == 5
