@@ -156,10 +156,7 @@ func TestBrowserTriage(t *testing.T) {
 	lc := newLiveConsole(t, storetest.SQLiteURL(t))
 	type css = chromedp.CSS
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(lc.url+"/login"),
-		chromedp.SendKeys(css(`input[name=username]`), "ana"),
-		chromedp.SendKeys(css(`input[name=password]`), testPassword),
-		chromedp.Submit(css(`input[name=password]`)),
+		signIn(lc.url, "ana"),
 		chromedp.WaitVisible(css(`svg.trend`)),
 	)
 	if err != nil {
@@ -231,10 +228,7 @@ func TestBrowserHostileHTML(t *testing.T) {
 
 	type css = chromedp.CSS
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(lc.url+"/login"),
-		chromedp.SendKeys(css(`input[name=username]`), "ana"),
-		chromedp.SendKeys(css(`input[name=password]`), testPassword),
-		chromedp.Submit(css(`input[name=password]`)),
+		signIn(lc.url, "ana"),
 		chromedp.WaitVisible(css(`svg.trend`)),
 		chromedp.Navigate(lc.url+"/t/contoso/quarantine/item?id="+url.QueryEscape(`hostile\1`)),
 		chromedp.WaitVisible(css(`iframe.preview`)),
@@ -280,10 +274,7 @@ func TestBrowserConnectionTest(t *testing.T) {
 	// given in the connection, as a customer of the custom cloud would.
 	type css = chromedp.CSS
 	if err := chromedp.Do(ctx,
-		chromedp.Navigate(c.url+"/login"),
-		chromedp.SendKeys(css(`input[name=username]`), "root"),
-		chromedp.SendKeys(css(`input[name=password]`), testPassword),
-		chromedp.Submit(css(`input[name=password]`)),
+		signIn(c.url, "root"),
 		chromedp.WaitVisible(css(`table.list`)),
 	); err != nil {
 		t.Fatal(err)
@@ -343,10 +334,7 @@ func TestBrowserWebhooks(t *testing.T) {
 	lc := newLiveConsole(t, storetest.SQLiteURL(t))
 	type css = chromedp.CSS
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(lc.url+"/login"),
-		chromedp.SendKeys(css(`input[name=username]`), "adm"),
-		chromedp.SendKeys(css(`input[name=password]`), testPassword),
-		chromedp.Submit(css(`input[name=password]`)),
+		signIn(lc.url, "adm"),
 		chromedp.WaitVisible(css(`svg.trend`)),
 		chromedp.Navigate(lc.url+"/settings/integrations"),
 		chromedp.Click(css(`a[href$="/settings/integrations/webhooks"]`)),
@@ -378,4 +366,14 @@ func TestBrowserWebhooks(t *testing.T) {
 	if strings.Contains(page, secret) || !strings.Contains(page, "SOC SIEM") || !strings.Contains(page, "ping") {
 		t.Fatalf("after the test delivery the page must list the webhook and the ping, not the secret:\n%s", page)
 	}
+}
+
+// signIn signs user in through the login page of the console at base.
+func signIn(base, user string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), user),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
+		chromedp.Submit(chromedp.CSS(`input[name=password]`)),
+	)
 }
