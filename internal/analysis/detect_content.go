@@ -408,13 +408,7 @@ func nameAppears(name, text string) bool {
 // delivery-status part, or a mail-system sender. Unlike isDeliveryReport,
 // a message that merely forwards another as an attachment is not one.
 func isBounce(m *message.Message) bool {
-	for _, p := range m.Parts {
-		switch p.ContentType {
-		case "multipart/report", "message/delivery-status", "message/global-delivery-status":
-			return true
-		}
-	}
-	return isSystemSender(strings.ToLower(addressOf(m.From)))
+	return isDeliveryReportPart(m) || isSystemSender(strings.ToLower(addressOf(m.From)))
 }
 
 // isDeliveryReportPart reports a delivery report by its structure

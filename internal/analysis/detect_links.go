@@ -283,7 +283,7 @@ func (linkDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 	// A domain whose mailboxes are named by a generator vouches for nothing,
 	// nor does a site whose form mailed a stranger's advertisement: its links
 	// are the site's own, the text is not.
-	if clickable > 0 && aligned == clickable && in.FromDomain != "" && !lookalike && authOK && !randomMailbox(in.fromLocalCase()) && formAbuseMatch(in.Msg) == "" {
+	if clickable > 0 && aligned == clickable && in.FromDomain != "" && !lookalike && authOK && !in.GeneratedMailbox && formAbuseMatch(in.Msg) == "" {
 		s.add("links.sender_aligned", "Every link goes to the sender's own domain",
 			Evidence{Location: "links", Value: in.FromDomain, Note: fmt.Sprintf("%d links", clickable)})
 	}

@@ -163,7 +163,8 @@ func (senderDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 		ev.Note = "default *.onmicrosoft.com domain of a Microsoft 365 tenant; organisations normally send from their own domain"
 		fs = append(fs, Finding{ID: "sender.default_tenant_domain", Title: "Sender uses a default onmicrosoft.com tenant domain", Evidence: []Evidence{ev}})
 	}
-	if local := in.fromLocalCase(); randomMailbox(local) && !strings.Contains(in.FromHost, strings.ToLower(local)) {
+	if in.GeneratedMailbox {
+		local := in.fromLocalCase()
 		ev := fromEv
 		ev.Note = "the mailbox name " + local + " looks machine-generated"
 		fs = append(fs, Finding{ID: "sender.random_local", Title: "The sender's mailbox name looks machine-generated", Evidence: []Evidence{ev}})

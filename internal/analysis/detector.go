@@ -43,6 +43,9 @@ type Input struct {
 	Text string
 	// Auth is the authentication outcome taken from the headers.
 	Auth AuthOutcome
+	// GeneratedMailbox is set when the From mailbox name looks machine-made
+	// ("HWcUkzB", "rxfng") and is not the domain's own name.
+	GeneratedMailbox bool
 	// ListDomain is the registrable domain of the discussion mailing list
 	// that delivered the message ("" when none): lists set Reply-To to
 	// themselves and relay replies written in web interfaces.
@@ -106,6 +109,8 @@ func newInput(m *message.Message, c Context, brands *brandIndex) *Input {
 	in.Text = strings.ToLower(b.String())
 	in.Auth = authOutcome(m)
 	in.ListDomain = listDomain(m)
+	local := in.fromLocalCase()
+	in.GeneratedMailbox = randomMailbox(local) && !strings.Contains(in.FromHost, strings.ToLower(local))
 	return in
 }
 

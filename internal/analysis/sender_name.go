@@ -40,9 +40,9 @@ func nameUnrelated(in *Input) ([]string, bool) {
 	for _, l := range strings.Split(in.FromHost, ".") {
 		labels[l] = true
 	}
-	// A generated mailbox on a throwaway domain linking to itself vouches
-	// for nothing (as for links.sender_aligned).
-	throwaway := randomMailbox(in.fromLocalCase())
+	// Links to the sender's own site clear the name, unless the mailbox is
+	// generated: a throwaway domain linking to itself vouches for nothing
+	// (as for links.sender_aligned).
 	elsewhere := false
 	for _, l := range in.Msg.Links {
 		if l.Source != message.SourceHref && l.Source != message.SourceText {
@@ -51,7 +51,7 @@ func nameUnrelated(in *Input) ([]string, bool) {
 		if l.Host == "" || l.Scheme != "http" && l.Scheme != "https" {
 			continue
 		}
-		if l.Domain == in.FromDomain && !throwaway {
+		if l.Domain == in.FromDomain && !in.GeneratedMailbox {
 			return nil, false // the sender links to its own site
 		}
 		elsewhere = true
