@@ -156,6 +156,9 @@ func (e *Engine) Analyze(ctx context.Context, m *message.Message, c Context) Rep
 	for i, d := range e.detectors {
 		go runDetector(ctx, i, d, in, results)
 	}
+	// Findings are kept per detector and joined in the detectors' order, so
+	// that the report does not depend on which goroutine finished first.
+	found := make([][]Finding, len(e.detectors))
 	pending := len(e.detectors)
 wait:
 	for pending > 0 {
@@ -171,13 +174,16 @@ wait:
 				continue
 			}
 			run.Findings = len(res.findings)
-			for _, f := range res.findings {
-				f.Detector = run.Name
-				r.Findings = append(r.Findings, f)
+			for i := range res.findings {
+				res.findings[i].Detector = run.Name
 			}
+			found[res.index] = res.findings
 		case <-ctx.Done():
 			break wait
 		}
+	}
+	for _, fs := range found {
+		r.Findings = append(r.Findings, fs...)
 	}
 	ok := 0
 	for i := range r.Detectors {

@@ -3,6 +3,7 @@ package analysis
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -208,5 +209,28 @@ func TestFoldText(t *testing.T) {
 		if got := foldText(in); got != want {
 			t.Errorf("foldText(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestFindingsOrderIsStable: detectors run concurrently, yet findings of
+// equal severity and weight are listed in the detectors' order, not in the
+// order the detectors happened to finish (goldens and re-analysis compare
+// reports).
+func TestFindingsOrderIsStable(t *testing.T) {
+	t.Parallel()
+	finding := func(id string, delay time.Duration) fakeDetector {
+		return fakeDetector{name: id, run: func(context.Context, *Input) ([]Finding, error) {
+			time.Sleep(delay)
+			return []Finding{{ID: id, Title: id, Evidence: []Evidence{{Location: "body", Value: "x"}}}}, nil
+		}}
+	}
+	// Same severity and weight (30, medium); the first detector finishes last.
+	e, err := NewEngine(Options{Detectors: []Detector{finding("content.offmail_contact", 50*time.Millisecond), finding("headers.reply_to_freemail", 0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.Analyze(context.Background(), parseString(t, plainMessage), Context{})
+	if got, want := findingIDs(r), []string{"content.offmail_contact", "headers.reply_to_freemail"}; !slices.Equal(got, want) {
+		t.Fatalf("findings %v, want %v (the detectors' order)", got, want)
 	}
 }
