@@ -10,6 +10,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
+	"github.com/gogs/chardet"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/htmlindex"
@@ -351,4 +352,24 @@ func scanEncodedWord(s string) (string, int) {
 		}, word)
 	}
 	return word, end
+}
+
+// detectCharset guesses the charset of text that declares none and is not
+// UTF-8 (a KOI8-R or Shift_JIS body sent without a charset parameter), with
+// the thresholds enmime used: at least 100 characters and a confidence of
+// 85 out of 100. It returns "" when unsure; the text is then read as
+// Windows-1252 (see decodeBody).
+func detectCharset(b []byte, html bool) string {
+	if utf8.RuneCount(b) < 100 {
+		return ""
+	}
+	d := chardet.NewTextDetector()
+	if html {
+		d = chardet.NewHtmlDetector()
+	}
+	r, err := d.DetectBest(b)
+	if err != nil || r == nil || r.Confidence < 85 {
+		return ""
+	}
+	return strings.ToLower(r.Charset)
 }

@@ -22,8 +22,8 @@
 //	auth.go               Authentication-Results (Microsoft and RFC 8601), ARC-A-R
 //	auth_spf.go           Received-SPF, DKIM-Signature
 //	antispam.go           X-Forefront-Antispam-Report, X-Microsoft-Antispam, X-MS-Exchange-Organization-*
-//	mimeguard.go          pre-scan bounding multipart depth and parts before enmime reads
-//	mime.go               MIME tree, part hashes, sniffed types, filenames, bodies (RFC 8621)
+//	mimetree.go           MIME tree read in place: boundaries, part headers, base64 and quoted-printable, limits
+//	mime.go               MIME walk: part hashes, sniffed types, filenames, charsets, bodies (RFC 8621)
 //	html.go               visible text of HTML and hidden content
 //	links.go              link extraction from text, HTML and attachments
 //	unwrap.go             Safe Links and redirector unwrapping

@@ -96,7 +96,7 @@ func parseHeaderBlock(raw []byte, part string, maxHeaders int, dl *defectList) h
 	if dropped > 0 {
 		dl.add(DefectLimit, part, "%d header fields beyond the limit of %d not kept", dropped, maxHeaders)
 	}
-	if !foundBlank && len(hb.fields) > 0 && pos >= len(raw) {
+	if part == "" && !foundBlank && len(hb.fields) > 0 && pos >= len(raw) {
 		dl.add(DefectNoBody, part, "no blank line after the header section")
 	}
 	hb.bodyOffset = pos
@@ -182,6 +182,28 @@ func (hb headerBlock) get(name string) string {
 		}
 	}
 	return ""
+}
+
+// rawValue returns the first field named name, unfolded but not decoded,
+// or "".
+func (hb headerBlock) rawValue(name string) string {
+	for _, f := range hb.fields {
+		if strings.EqualFold(f.Name, name) {
+			return unfold(f.Raw)
+		}
+	}
+	return ""
+}
+
+// count returns how many fields are named name.
+func (hb headerBlock) count(name string) int {
+	n := 0
+	for _, f := range hb.fields {
+		if strings.EqualFold(f.Name, name) {
+			n++
+		}
+	}
+	return n
 }
 
 // allRaw returns the unfolded, undecoded values of every field with this name.

@@ -6,8 +6,6 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
-	"maps"
-	"net/textproto"
 	"net/url"
 	"slices"
 	"strconv"
@@ -15,7 +13,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gabriel-vasile/mimetype"
-	"github.com/jhillyerd/enmime/v2"
 	"github.com/jhillyerd/enmime/v2/mediatype"
 )
 
@@ -40,59 +37,14 @@ type attachmentInput struct {
 	order   int
 }
 
-// newMIMEParser returns the enmime parser configured for hostile input:
-// malformed parts are skipped (and reported) rather than failing the message,
-// corrupt base64 text is kept, and a declared charset is decoded by us (see
-// decodeDeclared), not by enmime, which reads ISO-8859-1 as such rather than
-// as the Windows-1252 senders mean and knows fewer charsets: enmime is told
-// UTF-8, which it passes through, and declared maps each Content-Type value
-// to the charset it declared. enmime's detection only runs when no charset
-// is declared.
-func newMIMEParser(repaired *[]string, declared map[string]string) *enmime.Parser {
-	return enmime.NewParser(
-		enmime.SetCustomParseMediaType(func(ctype string) (string, map[string]string, []string, error) {
-			mt, params, invalid, err := parseMediaType(ctype, repaired)
-			if cs := params["charset"]; cs != "" && strings.HasPrefix(mt, "text/") {
-				declared[ctype] = cs
-				params["charset"] = "utf-8"
-			}
-			return mt, params, invalid, err
-		}),
-		enmime.SkipMalformedParts(true),
-		enmime.SetReadPartErrorPolicy(enmime.AllowCorruptTextPartErrorPolicy),
-		enmime.MaxStoredPartErrors(50),
-		enmime.DisableCharacterDetection(true),
-		enmime.DisableTextConversion(true),
-	)
-}
-
-// readMIME parses the MIME structure with enmime and walks the tree.
+// readMIME reads the MIME tree and walks it.
 func (p *parser) readMIME(raw []byte, hb headerBlock, depth int, dl *defectList) mimeResult {
 	var res mimeResult
-	glim := p.lim
-	glim.MaxDepth = max(1, p.lim.MaxDepth-depth)
-	raw = guardStructure(raw, hb, glim, dl)
-	var repaired []string
-	declared := map[string]string{}
-	root, err := newMIMEParser(&repaired, declared).ReadParts(bytes.NewReader(raw))
-	for _, r := range repaired {
-		dl.add(DefectBadContentType, "", "missing ';' before parameters in %q", truncateUTF8(fix8bit(r), 100))
-	}
-	if err != nil || root == nil {
-		dl.add(DefectMIMEParse, "", "MIME structure unreadable (%v); body read as plain text", err)
-		body := raw[min(hb.bodyOffset, len(raw)):]
-		res.text = string(body)
-		if !utf8.Valid(body) {
-			res.text = decodeCharset("windows-1252", body)
-		}
-		res.textPart = "0"
-		res.parts = []Part{{ID: "0", ContentType: "text/plain", Size: len(body)}}
-		return res
-	}
-	w := walker{p: p, dl: dl, res: &res, msgDepth: depth, declared: declared, leaves: map[*enmime.Part]leafRef{}, types: map[*enmime.Part]string{}}
+	root := readTree(raw, hb, p.lim.MaxParts, max(1, p.lim.MaxDepth-depth), dl)
+	w := walker{p: p, dl: dl, res: &res, msgDepth: depth, leaves: map[*mimePart]leafRef{}, types: map[*mimePart]string{}}
 	w.walk(root, "", "", 0)
 	w.assemble(root)
-	if strings.HasPrefix(w.types[root], "multipart/") && root.FirstChild == nil {
+	if strings.HasPrefix(w.types[root], "multipart/") && root.firstChild == nil {
 		// No boundary line was found: keep the body readable rather than lose it.
 		dl.add(DefectMissingBoundary, "0", "multipart without any part; body read as plain text")
 		body := raw[min(hb.bodyOffset, len(raw)):]
@@ -102,19 +54,17 @@ func (p *parser) readMIME(raw []byte, hb headerBlock, depth int, dl *defectList)
 	return res
 }
 
-// walker flattens the enmime tree into Parts and picks bodies and attachments.
+// walker flattens the MIME tree into Parts and picks bodies and attachments.
 type walker struct {
 	p        *parser
 	dl       *defectList
 	res      *mimeResult
 	msgDepth int
 	stopped  bool
-	// declared maps Content-Type values to the charset they declare.
-	declared map[string]string
 	// leaves maps each modelled leaf to its index in res.parts and its content.
-	leaves map[*enmime.Part]leafRef
+	leaves map[*mimePart]leafRef
 	// types holds the effective content type of every modelled part.
-	types map[*enmime.Part]string
+	types map[*mimePart]string
 }
 
 type leafRef struct {
@@ -122,31 +72,28 @@ type leafRef struct {
 	content []byte
 }
 
-func (w *walker) walk(ep *enmime.Part, parent, parentType string, depth int) {
-	for ; ep != nil && !w.stopped; ep = ep.NextSibling {
+func (w *walker) walk(ep *mimePart, parent, parentType string, depth int) {
+	for ; ep != nil && !w.stopped; ep = ep.nextSibling {
 		w.visit(ep, parent, parentType, depth)
 	}
 }
 
-func (w *walker) visit(ep *enmime.Part, parent, parentType string, depth int) {
+func (w *walker) visit(ep *mimePart, parent, parentType string, depth int) {
 	if w.msgDepth+depth > w.p.lim.MaxDepth {
-		w.dl.add(DefectLimit, ep.PartID, "nesting deeper than %d; part and its children skipped", w.p.lim.MaxDepth)
+		w.dl.add(DefectLimit, ep.id, "nesting deeper than %d; part and its children skipped", w.p.lim.MaxDepth)
 		return
 	}
 	w.p.parts++
 	if w.p.parts > w.p.lim.MaxParts {
 		if !w.p.partsReported {
 			w.p.partsReported = true
-			w.dl.add(DefectLimit, ep.PartID, "more than %d MIME parts; the rest are skipped", w.p.lim.MaxParts)
+			w.dl.add(DefectLimit, ep.id, "more than %d MIME parts; the rest are skipped", w.p.lim.MaxParts)
 		}
 		w.stopped = true
 		return
 	}
-	id := ep.PartID
-	if id == "" {
-		id = "0"
-	}
-	ct := strings.ToLower(ep.ContentType)
+	id := ep.id
+	ct := ep.contentType
 	if ct == "" {
 		// RFC 2046: text/plain by default, message/rfc822 inside multipart/digest.
 		ct = "text/plain"
@@ -160,53 +107,46 @@ func (w *walker) visit(ep *enmime.Part, parent, parentType string, depth int) {
 		Parent:           parent,
 		Depth:            depth,
 		ContentType:      ct,
-		Disposition:      strings.ToLower(ep.Disposition),
-		Filename:         fix8bit(strings.TrimSpace(ep.FileName)),
-		Charset:          strings.ToLower(ep.Charset),
-		TransferEncoding: strings.ToLower(strings.TrimSpace(ep.Header.Get("Content-Transfer-Encoding"))),
-		ContentID:        toValidUTF8(ep.ContentID),
+		Disposition:      ep.disposition,
+		Filename:         fix8bit(strings.TrimSpace(ep.filename)),
+		Charset:          toValidUTF8(strings.ToLower(strings.TrimSpace(ep.charset))),
+		TransferEncoding: toValidUTF8(ep.cte),
+		ContentID:        toValidUTF8(ep.contentID),
 	}
-	if len(ep.ContentTypeParams) > 0 {
-		part.Params = maps.Clone(ep.ContentTypeParams)
-		for k, v := range part.Params {
-			part.Params[k] = toValidUTF8(v)
+	if len(ep.params) > 0 {
+		part.Params = make(map[string]string, len(ep.params))
+		for k, v := range ep.params {
+			part.Params[toValidUTF8(k)] = toValidUTF8(v)
 		}
-	}
-	if ep.OrigCharset != "" {
-		part.Charset = strings.ToLower(ep.OrigCharset)
 	}
 	declared := ""
 	if strings.HasPrefix(ct, "text/") {
-		declared = w.declaredCharset(ep)
-		if declared != "" {
-			part.Charset = toValidUTF8(strings.ToLower(strings.TrimSpace(declared)))
-		}
+		declared = ep.charset
 	}
-	w.mapErrors(ep, id)
 	for _, h := range [...]string{"Content-Type", "Content-Transfer-Encoding", "Content-Disposition"} {
-		if n := len(ep.Header.Values(h)); n > 1 {
+		if n := ep.header.count(h); n > 1 {
 			w.dl.add(DefectDuplicateSingleton, id, "%s appears %d times; the first is used", h, n)
 		}
 	}
 	if strings.Contains(part.Filename, "=?") {
 		part.Filename, _ = decodeWords(part.Filename)
 	}
-	if name := extendedFilename(ep.Header); name != "" {
+	if name := extendedFilename(ep.header); name != "" {
 		part.Filename = name
 	} else if strings.ContainsRune(part.Filename, utf8.RuneError) {
-		part.Filename = eightBitFilename(ep.Header, part.Filename)
+		part.Filename = eightBitFilename(ep.header, part.Filename)
 	}
 	isMultipart := strings.HasPrefix(ct, "multipart/")
-	if isMultipart && ep.Boundary == "" {
+	if isMultipart && ep.boundary == "" {
 		w.dl.add(DefectMissingBoundary, id, "%s without a boundary parameter", ct)
 	}
-	if len(bytes.TrimSpace(ep.Epilogue)) > 0 {
-		w.dl.add(DefectTextAfterBoundary, id, "%d bytes after the closing boundary", len(ep.Epilogue))
+	if len(bytes.TrimSpace(ep.epilogue)) > 0 {
+		w.dl.add(DefectTextAfterBoundary, id, "%d bytes after the closing boundary", len(ep.epilogue))
 	}
 	idx := len(w.res.parts)
 	w.res.parts = append(w.res.parts, part)
-	if ep.FirstChild != nil {
-		w.walk(ep.FirstChild, id, ct, depth+1)
+	if ep.firstChild != nil {
+		w.walk(ep.firstChild, id, ct, depth+1)
 		return
 	}
 	if isMultipart {
@@ -215,23 +155,13 @@ func (w *walker) visit(ep *enmime.Part, parent, parentType string, depth int) {
 	w.leaf(ep, idx, depth, declared)
 }
 
-// declaredCharset returns the charset a text part declares, which enmime
-// was told was UTF-8 (see newMIMEParser).
-func (w *walker) declaredCharset(ep *enmime.Part) string {
-	h := ep.Header.Get("Content-Type")
-	if h == "" && ep.Parent == nil && ep.Charset == "utf-8" {
-		return "us-ascii" // the top-level default enmime was given (RFC 2045)
-	}
-	return w.declared[h]
-}
-
 // leaf hashes and sniffs a leaf part and parses an attached message.
-func (w *walker) leaf(ep *enmime.Part, idx, depth int, declared string) {
+func (w *walker) leaf(ep *mimePart, idx, depth int, declared string) {
 	part := &w.res.parts[idx]
-	content := ep.Content
+	content := ep.content
 	switch {
 	case isUUEncoding(part.TransferEncoding):
-		// enmime leaves these as written; mail clients decode them.
+		// Not a MIME encoding, but mail clients decode it.
 		if dec, name, ok := uudecode(content); ok {
 			content = dec
 			if part.Filename == "" {
@@ -246,6 +176,11 @@ func (w *walker) leaf(ep *enmime.Part, idx, depth int, declared string) {
 			content, known = decodeDeclared(declared, content)
 			if !known {
 				w.dl.add(DefectBadCharset, part.ID, "unknown charset %q; read as UTF-8, else Windows-1252", truncateUTF8(toValidUTF8(declared), 60))
+			}
+		} else if strings.HasPrefix(part.ContentType, "text/") && !utf8.Valid(content) {
+			if cs := detectCharset(content, part.ContentType == "text/html"); cs != "" {
+				content, _ = decodeDeclared(cs, content)
+				part.Charset = cs
 			}
 		}
 	}
@@ -277,43 +212,19 @@ func (w *walker) leaf(ep *enmime.Part, idx, depth int, declared string) {
 	w.leaves[ep] = leafRef{idx: idx, content: content}
 }
 
-// parseMediaType is enmime's tolerant media-type parser, plus one repair it
-// lacks: parameters without the ';' ("multipart/mixed boundary=x"), as
-// mail-parser accepts. Repaired values are appended to repaired.
-func parseMediaType(ctype string, repaired *[]string) (string, map[string]string, []string, error) {
-	mt, params, invalid, err := mediatype.Parse(ctype)
-	if err != nil || len(params) > 0 || strings.IndexByte(ctype, ';') >= 0 {
-		return mt, params, invalid, err
-	}
-	t := strings.TrimSpace(ctype)
-	i := strings.IndexAny(t, " \t\r\n")
-	if i < 0 || !strings.Contains(t[:i], "/") || strings.Contains(t[:i], "=") || !strings.Contains(t[i:], "=") {
-		return mt, params, invalid, err
-	}
-	fixed := t[:i] + ";" + t[i:]
-	mt2, p2, inv2, err2 := mediatype.Parse(fixed)
-	if err2 != nil || len(p2) == 0 {
-		return mt, params, invalid, err
-	}
-	if !slices.Contains(*repaired, ctype) { // enmime parses the root's type twice
-		*repaired = append(*repaired, ctype)
-	}
-	return mt2, p2, inv2, nil
-}
-
 // extendedFilename returns the RFC 2231 file name of a part, which RFC 2231
 // and RFC 6266 (section 4.3) prefer to the plain parameter when both are
 // given: Content-Disposition's filename*, else Content-Type's name* unless
-// Content-Disposition has a plain filename. enmime's own reading takes the
+// Content-Disposition has a plain filename. The media-type parser takes the
 // plain parameter first and keeps extended values only in UTF-8 or
 // US-ASCII (Go's rule), so a Windows-1251 or ISO-8859-1 name would be lost.
 // It returns "" when there is none.
-func extendedFilename(h textproto.MIMEHeader) string {
-	cd := h.Get("Content-Disposition")
+func extendedFilename(h headerBlock) string {
+	cd := h.rawValue("Content-Disposition")
 	if name := rfc2231Filename(cd, "filename"); name != "" {
 		return name
 	}
-	ct := h.Get("Content-Type")
+	ct := h.rawValue("Content-Type")
 	if !strings.Contains(ct, "*") {
 		return ""
 	}
@@ -326,12 +237,12 @@ func extendedFilename(h textproto.MIMEHeader) string {
 }
 
 // eightBitFilename reads again a file name written in raw 8-bit bytes that
-// are not UTF-8, which enmime turns into U+FFFD, as Windows-1252: the rule
+// are not UTF-8, which the media-type parser turns into U+FFFD, as Windows-1252: the rule
 // for undeclared 8-bit header text (see fix8bit). It returns name unchanged
 // when the header holds no such bytes.
-func eightBitFilename(h textproto.MIMEHeader, name string) string {
+func eightBitFilename(h headerBlock, name string) string {
 	for _, f := range [...]struct{ header, param string }{{"Content-Disposition", "filename"}, {"Content-Type", "name"}} {
-		v := h.Get(f.header)
+		v := h.rawValue(f.header)
 		if utf8.ValidString(v) {
 			if strings.Contains(strings.ToLower(v), f.param) {
 				return name // the name came from this valid field
@@ -403,17 +314,17 @@ func isInlineMediaType(ct string) bool {
 
 // bodyLists are the outputs of the RFC 8621 body-structure algorithm.
 type bodyLists struct {
-	text, html  []*enmime.Part
+	text, html  []*mimePart
 	noText      bool // textBody is "null" in the RFC's terms
 	noHTML      bool
-	attachments []*enmime.Part
-	amp         []*enmime.Part // text/x-amp-html alternatives
+	attachments []*mimePart
+	amp         []*mimePart // text/x-amp-html alternatives
 }
 
 // structure picks the text body, HTML body and attachments as RFC 8621
 // section 4.1.4 (JMAP's parseStructure) does, which is what stalwart's
 // mail-parser and most modern clients follow.
-func (w *walker) structure(children *enmime.Part, multipartType string, inAlternative bool, bl *bodyLists) {
+func (w *walker) structure(children *mimePart, multipartType string, inAlternative bool, bl *bodyLists) {
 	textLen, htmlLen := len(bl.text), len(bl.html)
 	if bl.noText {
 		textLen = -1
@@ -422,26 +333,26 @@ func (w *walker) structure(children *enmime.Part, multipartType string, inAltern
 		htmlLen = -1
 	}
 	i := 0
-	for ep := children; ep != nil; ep, i = ep.NextSibling, i+1 {
+	for ep := children; ep != nil; ep, i = ep.nextSibling, i+1 {
 		ct, ok := w.types[ep]
 		if !ok {
 			continue // skipped by a limit
 		}
 		if strings.HasPrefix(ct, "multipart/") {
 			sub := strings.TrimPrefix(ct, "multipart/")
-			w.structure(ep.FirstChild, sub, inAlternative || sub == "alternative", bl)
+			w.structure(ep.firstChild, sub, inAlternative || sub == "alternative", bl)
 			continue
 		}
 		if _, ok := w.leaves[ep]; !ok {
 			continue
 		}
-		if ct == "text/x-amp-html" && multipartType == "alternative" && !strings.EqualFold(ep.Disposition, "attachment") && strings.TrimSpace(ep.FileName) == "" {
+		if ct == "text/x-amp-html" && multipartType == "alternative" && !strings.EqualFold(ep.disposition, "attachment") && strings.TrimSpace(ep.filename) == "" {
 			// An AMP body; a named part stays an attachment to be looked into.
 			bl.amp = append(bl.amp, ep)
 			continue
 		}
-		named := strings.TrimSpace(ep.FileName) != ""
-		isInline := !strings.EqualFold(ep.Disposition, "attachment") &&
+		named := strings.TrimSpace(ep.filename) != ""
+		isInline := !strings.EqualFold(ep.disposition, "attachment") &&
 			(ct == "text/plain" || ct == "text/html" || isInlineMediaType(ct)) &&
 			(i == 0 || (multipartType != "related" && (isInlineMediaType(ct) || !named)))
 		if !isInline {
@@ -490,15 +401,15 @@ func (w *walker) structure(children *enmime.Part, multipartType string, inAltern
 // HTML and attachments. The text body keeps only text/plain parts and the
 // HTML body only text/html parts; inline images in the bodies become
 // attachments too, so that they are looked into.
-func (w *walker) assemble(root *enmime.Part) {
+func (w *walker) assemble(root *mimePart) {
 	bl := &bodyLists{}
 	if ct := w.types[root]; strings.HasPrefix(ct, "multipart/") {
 		sub := strings.TrimPrefix(ct, "multipart/")
-		w.structure(root.FirstChild, sub, sub == "alternative", bl)
+		w.structure(root.firstChild, sub, sub == "alternative", bl)
 	} else {
 		w.structure(root, "", false, bl)
 	}
-	seen := map[*enmime.Part]bool{}
+	seen := map[*mimePart]bool{}
 	for _, ep := range bl.text {
 		if w.types[ep] == "text/plain" {
 			w.appendBody(ep, false)
@@ -529,7 +440,7 @@ func (w *walker) assemble(root *enmime.Part) {
 	slices.SortStableFunc(w.res.attachments, func(a, b attachmentInput) int { return a.order - b.order })
 }
 
-func (w *walker) appendBody(ep *enmime.Part, html bool) {
+func (w *walker) appendBody(ep *mimePart, html bool) {
 	ref := w.leaves[ep]
 	text := decodeBody(ref.content)
 	id := w.res.parts[ref.idx].ID
@@ -561,88 +472,9 @@ func decodeBody(content []byte) string {
 	return strings.ReplaceAll(text, "\r\n", "\n")
 }
 
-func (w *walker) addAttachment(ep *enmime.Part) {
+func (w *walker) addAttachment(ep *mimePart) {
 	ref := w.leaves[ep]
 	w.res.attachments = append(w.res.attachments, attachmentInput{part: w.res.parts[ref.idx], content: ref.content, order: ref.idx})
-}
-
-// mapErrors turns enmime's errors on a part into typed defects. Header
-// errors on the top-level part are skipped: parseHeaderBlock reports those.
-func (w *walker) mapErrors(ep *enmime.Part, id string) {
-	// enmime reports each bad base64 character; one defect per kind and part
-	// is kept, with the number of occurrences.
-	type entry struct {
-		kind   DefectKind
-		detail string
-		n      int
-	}
-	var entries []entry
-	defer func() {
-		for _, e := range entries {
-			if e.n > 1 {
-				w.dl.add(e.kind, id, "%s (%d occurrences)", e.detail, e.n)
-			} else {
-				w.dl.add(e.kind, id, "%s", e.detail)
-			}
-		}
-	}()
-	for _, e := range ep.Errors {
-		if e == nil {
-			continue
-		}
-		kind := DefectMalformedPart
-		switch e.Name {
-		case enmime.ErrorMalformedBase64:
-			kind = DefectBadBase64
-		case enmime.ErrorMalformedHeader:
-			switch {
-			case strings.Contains(e.Detail, "Content-Type"):
-				kind = DefectBadContentType
-			case id == "0":
-				continue
-			case strings.Contains(e.Detail, "not indented"):
-				kind = DefectHeaderObsFolding
-			default:
-				kind = DefectHeaderInvalidName
-			}
-		case enmime.ErrorMissingBoundary:
-			kind = DefectBoundaryNotClosed
-		case enmime.ErrorMissingContentType:
-			kind = DefectMissingContentType
-		case enmime.ErrorCharsetConversion:
-			kind = DefectBadCharset
-		case enmime.ErrorCharsetDeclaration:
-			kind = DefectCharsetMismatch
-		case enmime.ErrorContentEncoding:
-			if isUUEncoding(strings.ToLower(strings.TrimSpace(ep.Header.Get("Content-Transfer-Encoding")))) {
-				continue // decoded by leaf
-			}
-			kind = DefectBadTransferEncoding
-			if strings.Contains(strings.ToLower(e.Detail), "quoted") {
-				kind = DefectBadQuotedPrintable
-			}
-		case enmime.ErrorMalformedChildPart:
-			kind = DefectMalformedPart
-			d := strings.ToLower(e.Detail)
-			if strings.Contains(d, "quotedprintable") {
-				kind = DefectBadQuotedPrintable
-			} else if strings.Contains(d, "base64") {
-				kind = DefectBadBase64
-			}
-		case enmime.ErrorDataHasBoundary:
-			kind = DefectDataHasBoundary
-		}
-		found := false
-		for i := range entries {
-			if entries[i].kind == kind {
-				entries[i].n++
-				found = true
-			}
-		}
-		if !found {
-			entries = append(entries, entry{kind: kind, detail: toValidUTF8(e.Detail), n: 1})
-		}
-	}
 }
 
 // isUUEncoding reports whether a Content-Transfer-Encoding names uuencode,

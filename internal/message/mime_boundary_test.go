@@ -17,7 +17,7 @@ func partIDs(m *Message) []string {
 // TestBoundaryMatching checks which multipart a delimiter line belongs to:
 // exact delimiter lines first, innermost first (as Thunderbird reads them),
 // else RFC 2046's rule that a line starting with "--boundary" is a
-// delimiter, and that enmime builds the tree so decided.
+// delimiter, and that the tree is built so decided.
 func TestBoundaryMatching(t *testing.T) {
 	t.Parallel()
 	const head = "From: a@example.com\r\nSubject: boundaries\r\nMIME-Version: 1.0\r\n"
@@ -70,9 +70,9 @@ func TestBoundaryMatching(t *testing.T) {
 		parts: []string{"0 multipart/mixed", "1.0 multipart/mixed", "1.1 text/plain", "2 text/plain"},
 		text:  "in\nout",
 	}, {
-		name:  "nesting/a part whose header enmime cannot read opens no multipart",
+		name:  "nesting/a bad line in a part's header does not hide its Content-Type",
 		body:  "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nnot a header line\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nkept\r\n--b--\r\n",
-		parts: []string{"0 multipart/mixed", "2 text/plain"},
+		parts: []string{"0 multipart/mixed", "1.0 multipart/mixed", "1.1 text/plain"},
 		text:  "kept",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,8 +99,9 @@ func TestBoundaryMatching(t *testing.T) {
 	}
 }
 
-// TestBoundaryRenameKeepsParams checks that a nested boundary renamed for
-// enmime does not leak into the model and that other parameters survive.
+// TestBoundaryRenameKeepsParams checks a nested multipart that repeats its
+// parent's boundary: its parts are its own, and its parameters are kept as
+// written (an earlier version renamed the boundary for enmime to read).
 func TestBoundaryRenameKeepsParams(t *testing.T) {
 	t.Parallel()
 	raw := "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=same\r\n\r\n" +
@@ -121,8 +122,8 @@ func TestBoundaryRenameKeepsParams(t *testing.T) {
 	}
 }
 
-// TestBoundaryRewriteLimits checks the rewrites keep the structure limits,
-// also when the line where the input is cut is one to rewrite.
+// TestBoundaryRewriteLimits checks the structure limits hold also when the
+// delimiter lines carry text after the boundary.
 func TestBoundaryRewriteLimits(t *testing.T) {
 	t.Parallel()
 	for _, delim := range []string{"--x", "--xjunk"} {

@@ -2,12 +2,15 @@ package message
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"mime/quotedprintable"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
 
-// FuzzMIMEStructure fuzzes the boundary scan and its rewrites, uuencode and
+// FuzzMIMEStructure fuzzes the tree reader's boundary matching, uuencode and
 // declared charsets, from small messages that reach them; it checks the
 // properties FuzzParse checks, and that the decoders return valid UTF-8 and
 // never panic.
@@ -49,6 +52,42 @@ func FuzzMIMEStructure(f *testing.F) {
 		j2, _ := json.Marshal(m2)
 		if !bytes.Equal(j1, j2) {
 			t.Fatal("Parse is not deterministic")
+		}
+	})
+}
+
+// FuzzTransferDecoding checks the base64 and quoted-printable decoders:
+// whatever the input, the output is no longer than the input allows, and
+// anything Go's own encoders wrote (base64 folded at 76 columns, binary
+// quoted-printable) decodes back to the original bytes.
+func FuzzTransferDecoding(f *testing.F) {
+	for _, s := range []string{"", "hello", "a=3Db=\r\nc \r\n", "QQ==QQ==", "\x00\xff\r\n=\n", "SGVsbG8gd29ybGQ!"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if out, _, _ := decodeBase64(raw); len(out) > len(raw)*3/4+2 {
+			t.Fatalf("base64 made %d bytes of %d", len(out), len(raw))
+		}
+		if out := decodeQuotedPrintable(raw); len(out) > len(raw) {
+			t.Fatalf("quoted-printable made %d bytes of %d", len(out), len(raw))
+		}
+		enc := base64.StdEncoding.EncodeToString(raw)
+		var folded strings.Builder
+		for len(enc) > 76 {
+			folded.WriteString(enc[:76] + "\r\n")
+			enc = enc[76:]
+		}
+		folded.WriteString(enc)
+		if out, bad, _ := decodeBase64([]byte(folded.String())); !bytes.Equal(out, raw) || bad != 0 {
+			t.Fatalf("base64 round trip: got %q (%d bad), want %q", out, bad, raw)
+		}
+		var qp bytes.Buffer
+		w := quotedprintable.NewWriter(&qp)
+		w.Binary = true
+		_, _ = w.Write(raw)
+		_ = w.Close()
+		if out := decodeQuotedPrintable(qp.Bytes()); !bytes.Equal(out, raw) {
+			t.Fatalf("quoted-printable round trip of %q via %q: got %q", raw, qp.Bytes(), out)
 		}
 	})
 }

@@ -89,7 +89,7 @@ type Hop struct {
 
 // Part is one MIME part.
 type Part struct {
-	// ID is the dotted position ("0" root, "1", "1.2", ...), as enmime numbers parts.
+	// ID is the dotted position ("0" root, "1", "1.2", ...; a nested multipart is "1.0"), as enmime numbers parts.
 	ID     string `json:"id"`
 	Parent string `json:"parent,omitempty"`
 	Depth  int    `json:"depth"`
