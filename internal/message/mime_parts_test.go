@@ -152,3 +152,32 @@ func TestRepairedContentTypeReportedOnce(t *testing.T) {
 		t.Errorf("%d repair defects, text %q: %v", n, m.Text, m.Defects)
 	}
 }
+
+// TestTransferDecoding checks the tolerant base64 and quoted-printable
+// readings that differ from a strict decoder.
+func TestTransferDecoding(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"QQ==QQ==", "AA"},             // pieces encoded one after the other
+		{"SGVs bG8h\r\n", "Hello!"},    // white space anywhere
+		{"SGVsbG8", "Hello"},           // no padding: the bytes the last group holds
+		{"SGV!sbG8h", "Hello!"},        // a bad byte is skipped, the rest decodes
+		{"SGVsbG8h=\r\nIQ", "Hello!!"}, // a stray '=' after a full group
+	} {
+		if got, _, _ := decodeBase64([]byte(tc.in)); string(got) != tc.want {
+			t.Errorf("base64 %q = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"caf=C3=A9 =\r\nbar\r\n", "café bar\r\n"}, // soft line break
+		{"a=3db  \r\nc\n", "a=b\r\nc\n"},           // lower-case hex; padding before the line end goes
+		{"x = y=\r\n", "x = y"},                    // "=" not before hex is itself
+		{"tail=", "tail="},                         // "=" at the very end is itself
+		{"a= \r\nb", "a=\r\nb"},                    // "=" then white space: no soft break
+		{"=E2=80=8Bhidden", "\u200bhidden"},        // escapes make UTF-8
+	} {
+		if got := decodeQuotedPrintable([]byte(tc.in)); string(got) != tc.want {
+			t.Errorf("quoted-printable %q = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -323,8 +323,8 @@ func (t *treeReader) decode(p *mimePart, body []byte) {
 	}
 }
 
-// base64Values maps a byte to its base64 value; -2 marks bytes skipped
-// silently (white space and the '=' padding), -1 bytes outside the alphabet.
+// base64Values maps a byte to its base64 value; -1 marks bytes outside the
+// alphabet, -2 white space, -3 the '=' padding.
 var base64Values = func() (v [256]int8) {
 	for i := range v {
 		v[i] = -1
@@ -332,45 +332,56 @@ var base64Values = func() (v [256]int8) {
 	for i, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/" {
 		v[c] = int8(i)
 	}
-	for _, c := range " \t\r\n=" {
+	for _, c := range " \t\r\n" {
 		v[c] = -2
 	}
+	v['='] = -3
 	return v
 }()
 
 // decodeBase64 decodes base64 content tolerantly, as mail clients do: white
-// space and padding are skipped, bytes outside the alphabet are skipped and
-// counted, and a final incomplete group gives the bytes it holds. Nothing
-// decodable is lost to one bad byte.
+// space is skipped, bytes outside the alphabet are skipped and counted, and
+// an incomplete group gives the bytes it holds, at the end or where '='
+// padding closes it (so separately encoded pieces written one after the
+// other decode as each was meant). Nothing decodable is lost to one bad
+// byte.
 func decodeBase64(b []byte) (out []byte, bad int, first byte) {
-	out = make([]byte, 0, len(b)*3/4)
+	out = make([]byte, 0, len(b)*3/4+2)
 	var acc uint32
 	n := 0
 	for _, c := range b {
 		v := base64Values[c]
-		if v < 0 {
-			if v == -1 {
-				if bad == 0 {
-					first = c
-				}
-				bad++
+		switch {
+		case v >= 0:
+			acc = acc<<6 | uint32(v)
+			n++
+			if n == 4 {
+				out = append(out, byte(acc>>16), byte(acc>>8), byte(acc))
+				acc, n = 0, 0
 			}
-			continue
-		}
-		acc = acc<<6 | uint32(v)
-		n++
-		if n == 4 {
-			out = append(out, byte(acc>>16), byte(acc>>8), byte(acc))
+		case v == -3:
+			out = appendPartialGroup(out, acc, n)
 			acc, n = 0, 0
+		case v == -1:
+			if bad == 0 {
+				first = c
+			}
+			bad++
 		}
 	}
+	return appendPartialGroup(out, acc, n), bad, first
+}
+
+// appendPartialGroup appends the bytes held by an incomplete group of n
+// base64 characters (none for 0 or 1).
+func appendPartialGroup(out []byte, acc uint32, n int) []byte {
 	switch n {
 	case 2:
 		out = append(out, byte(acc>>4))
 	case 3:
 		out = append(out, byte(acc>>10), byte(acc>>2))
 	}
-	return out, bad, first
+	return out
 }
 
 // decodeQuotedPrintable decodes quoted-printable content tolerantly, as Go's
