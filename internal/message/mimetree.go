@@ -471,19 +471,6 @@ func conflicting(b string, stack []string) (string, bool) {
 	return "", false
 }
 
-// boundaryOf returns the boundary parameter of a Content-Type value, or "".
-func boundaryOf(ct string) string {
-	if ct == "" || !strings.Contains(strings.ToLower(ct), "boundary") {
-		return ""
-	}
-	var repaired []string
-	_, params, _, err := parseMediaType(ct, &repaired)
-	if err != nil {
-		return ""
-	}
-	return params["boundary"]
-}
-
 // parseMediaType is enmime's tolerant media-type parser, plus one repair it
 // lacks: parameters without the ';' ("multipart/mixed boundary=x"), as
 // mail-parser accepts. Repaired values are appended to repaired.
