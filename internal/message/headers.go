@@ -30,7 +30,7 @@ func parseHeaderBlock(raw []byte, part string, maxHeaders int, dl *defectList) h
 		raw := strings.TrimRight(string(curRaw), "\r\n")
 		cur.Raw = strings.TrimLeft(raw, " \t")
 		cur.Value = decodeHeaderValue(unfold(cur.Raw), part, cur.Name, dl)
-		if len(hb.fields) < maxHeaders {
+		if len(hb.fields) < maxHeaders || (essentialField(cur.Name) && hb.count(cur.Name) == 0) {
 			hb.fields = append(hb.fields, *cur)
 		} else {
 			dropped++
@@ -102,6 +102,21 @@ func parseHeaderBlock(raw []byte, part string, maxHeaders int, dl *defectList) h
 	hb.bodyOffset = pos
 	checkSingletons(hb.fields, part, dl)
 	return hb
+}
+
+// essentialFields are kept beyond Limits.MaxHeaders (the first of each
+// name), so that padding a header block with filler fields cannot hide a
+// part's type, encoding or file name, or the message's sender and subject.
+var essentialFields = [...]string{"content-type", "content-transfer-encoding", "content-disposition", "content-id",
+	"from", "sender", "reply-to", "to", "cc", "subject", "date", "message-id", "return-path", "list-unsubscribe"}
+
+func essentialField(name string) bool {
+	for _, f := range essentialFields {
+		if strings.EqualFold(name, f) {
+			return true
+		}
+	}
+	return false
 }
 
 func validFieldName(b []byte) bool {

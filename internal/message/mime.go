@@ -40,7 +40,9 @@ type attachmentInput struct {
 // readMIME reads the MIME tree and walks it.
 func (p *parser) readMIME(raw []byte, hb headerBlock, depth int, dl *defectList) mimeResult {
 	var res mimeResult
-	root := readTree(raw, hb, p.lim.MaxParts, max(1, p.lim.MaxDepth-depth), dl)
+	lim := p.lim
+	lim.MaxDepth = max(1, p.lim.MaxDepth-depth)
+	root := readTree(raw, hb, lim, dl)
 	w := walker{p: p, dl: dl, res: &res, msgDepth: depth, leaves: map[*mimePart]leafRef{}, types: map[*mimePart]string{}}
 	w.walk(root, "", "", 0)
 	w.assemble(root)
@@ -179,8 +181,9 @@ func (w *walker) leaf(ep *mimePart, idx, depth int, declared string) {
 			}
 		} else if strings.HasPrefix(part.ContentType, "text/") && !utf8.Valid(content) {
 			if cs := detectCharset(content, part.ContentType == "text/html"); cs != "" {
-				content, _ = decodeDeclared(cs, content)
-				part.Charset = cs
+				if dec, known := decodeDeclared(cs, content); known {
+					content, part.Charset = dec, cs
+				}
 			}
 		}
 	}

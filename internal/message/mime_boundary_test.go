@@ -1,6 +1,7 @@
 package message
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -69,6 +70,17 @@ func TestBoundaryMatching(t *testing.T) {
 		body:  "Content-Type: multipart/mixed; boundary=ab\r\n\r\n--ab\r\nContent-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\nin\r\n--ab\r\nContent-Type: text/plain\r\n\r\nout\r\n--ab--\r\n",
 		parts: []string{"0 multipart/mixed", "1.0 multipart/mixed", "1.1 text/plain", "2 text/plain"},
 		text:  "in\nout",
+	}, {
+		name:   "rfc2046/closing delimiter written after the last content at the end",
+		body:   "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nlast words--b--\r\n",
+		parts:  []string{"0 multipart/mixed", "1 text/plain"},
+		text:   "last words",
+		defect: "written after the content",
+	}, {
+		name:  "part without a header: its text is content",
+		body:  "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nnaked text, https://evil.example/x\r\nmore\r\n--b--\r\n",
+		parts: []string{"0 multipart/mixed", "1 text/plain"},
+		text:  "naked text, https://evil.example/x\nmore",
 	}, {
 		name:  "nesting/a bad line in a part's header does not hide its Content-Type",
 		body:  "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nnot a header line\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nkept\r\n--b--\r\n",
@@ -147,5 +159,33 @@ func TestBoundaryRewriteLimits(t *testing.T) {
 				t.Errorf("%s: part %s at depth %d", delim, p.ID, p.Depth)
 			}
 		}
+	}
+}
+
+// TestHeaderPaddingHidesNothing checks that filler fields beyond
+// Limits.MaxHeaders cannot hide the fields the MIME structure is read from.
+func TestHeaderPaddingHidesNothing(t *testing.T) {
+	t.Parallel()
+	pad := strings.Repeat("X-Pad: x\r\n", 80)
+	raw := "From: a@example.com\r\n" + pad + "Content-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n" +
+		"--b\r\n" + pad + "Content-Type: text/html; name=\"invoice.html\"\r\nContent-Disposition: attachment\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString([]byte(`<a href="https://evil.example/login">sign in</a>`)) + "\r\n--b--\r\n"
+	m, _ := Parse([]byte(raw), Limits{MaxHeaders: 50})
+	if got := partIDs(m); strings.Join(got, ", ") != "0 multipart/mixed, 1 text/plain, 2 text/html" {
+		t.Fatalf("parts = %q", got)
+	}
+	if len(m.Attachments) != 1 || m.Attachments[0].Filename != "invoice.html" {
+		t.Errorf("attachments = %+v", m.Attachments)
+	}
+	if !hasDefect(m, DefectLimit, "header fields beyond the limit of 50") {
+		t.Errorf("no limit defect: %v", m.Defects)
+	}
+	found := false
+	for _, l := range m.Links {
+		found = found || strings.Contains(l.URL, "evil.example/login")
+	}
+	if !found {
+		t.Errorf("link in the attachment not found: %+v", m.Links)
 	}
 }

@@ -22,6 +22,7 @@ func FuzzMIMEStructure(f *testing.F) {
 		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin 644 a.png\r\n#86)C\r\n`\r\nend\r\n--b--\r\n",
 		"Content-Type: text/plain; charset=utf-8\r\n\r\nbad \xff utf-8\r\n",
 		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename*0*=windows-1251''%CF%F0; filename*1*=%E8.pdf\r\n\r\nx\r\n--b--\r\n",
+		"8911101Y2az07220Z\nContent-TYpe:0202000A19;9;20", // malformed parameters once reported in map order
 	} {
 		f.Add([]byte("From: a@example.com\r\n" + s))
 	}

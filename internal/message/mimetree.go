@@ -3,6 +3,7 @@ package message
 import (
 	"bytes"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -24,7 +25,7 @@ type mimePart struct {
 	boundary    string // of a multipart, "" for a leaf
 	disposition string // lowercased, without parameters
 	filename    string // as declared (Content-Disposition filename, else Content-Type name or file)
-	charset     string // the declared charset parameter, as written
+	charset     string // the declared charset parameter, as written (us-ascii for a root without Content-Type)
 	cte         string // Content-Transfer-Encoding, lowercased and trimmed
 	contentID   string
 	content     []byte // transfer-decoded (leaves)
@@ -37,12 +38,13 @@ type mimePart struct {
 // Limits.MaxDepth nested multiparts, so the work and the tree stay bounded
 // however the message is built.
 type treeReader struct {
-	raw      []byte
-	end      int // where reading stops: len(raw), or where a limit cut the input
-	maxParts int
-	maxDepth int
-	dl       *defectList
-	stack    []string // boundaries of the open multiparts, outermost first
+	raw        []byte
+	end        int // where reading stops: len(raw), or where a limit cut the input
+	maxParts   int
+	maxDepth   int
+	maxHeaders int
+	dl         *defectList
+	stack      []string // boundaries of the open multiparts, outermost first
 	// delimiters counts delimiter lines, extended those with text after the boundary.
 	delimiters, extended int
 	extendedLine         []byte
@@ -56,8 +58,8 @@ type delimiter struct {
 }
 
 // readTree reads the tree of a message whose top-level header is hb.
-func readTree(raw []byte, hb headerBlock, maxParts, maxDepth int, dl *defectList) *mimePart {
-	t := &treeReader{raw: raw, end: len(raw), maxParts: maxParts, maxDepth: maxDepth, dl: dl}
+func readTree(raw []byte, hb headerBlock, lim Limits, dl *defectList) *mimePart {
+	t := &treeReader{raw: raw, end: len(raw), maxParts: lim.MaxParts, maxDepth: lim.MaxDepth, maxHeaders: lim.MaxHeaders, dl: dl}
 	root := &mimePart{id: "0", header: hb}
 	t.describe(root)
 	if root.contentType == "" {
@@ -86,6 +88,7 @@ func (t *treeReader) describe(p *mimePart) {
 		for _, r := range repaired {
 			t.dl.add(DefectBadContentType, p.id, "missing ';' before parameters in %q", truncateUTF8(fix8bit(r), 100))
 		}
+		slices.Sort(invalid) // the parser lists them in map order
 		for _, v := range invalid {
 			t.dl.add(DefectBadContentType, p.id, "Content-Type has a malformed parameter %q", truncateUTF8(fix8bit(v), 100))
 		}
@@ -164,8 +167,16 @@ func (t *treeReader) multipart(p *mimePart, pos int) delimiter {
 		if p.id != "0" {
 			c.id = strings.TrimSuffix(p.id, ".0") + "." + strconv.Itoa(n)
 		}
-		hdrEnd, bodyStart := t.headerEnd(d.next)
-		c.header = parseHeaderBlock(t.raw[d.next:hdrEnd], c.id, maxPartHeaders, t.dl)
+		bodyStart, blank := t.headerEnd(d.next)
+		if !blank && withoutFields(t.raw[d.next:bodyStart]) {
+			// Text with neither a header field nor the blank line that
+			// ends a header: the part's content, as Python's email reads
+			// it, rather than lost as bad header lines. (With a blank
+			// line it is a header gone wrong, as mail-parser reads it.)
+			t.dl.add(DefectHeaderNoColon, c.id, "part without a header starts with text; read as content")
+			bodyStart = d.next
+		}
+		c.header = parseHeaderBlock(t.raw[d.next:bodyStart], c.id, t.maxHeaders, t.dl)
 		t.describe(c)
 		if c.boundary != "" && len(t.stack) >= t.maxDepth {
 			t.dl.add(DefectLimit, "", "multipart nesting deeper than %d; message cut at byte %d", t.maxDepth, d.start)
@@ -189,6 +200,7 @@ func (t *treeReader) multipart(p *mimePart, pos int) delimiter {
 		end := max(bodyStart, contentEnd(t.raw, d.start))
 		if d.level < 0 {
 			if i := closedAtEnd(t.raw[bodyStart:end], p.boundary); i >= 0 {
+				t.dl.add(DefectMalformedPart, c.id, "closing delimiter of %q written after the content, not on a line of its own", truncateUTF8(fix8bit(p.boundary), 80))
 				t.decode(c, t.raw[bodyStart:bodyStart+i])
 				return d
 			}
@@ -209,9 +221,6 @@ func closedAtEnd(b []byte, boundary string) int {
 	return len(b) - len(boundary) - 4
 }
 
-// maxPartHeaders bounds the header fields kept for one MIME part.
-const maxPartHeaders = 200
-
 // contentEnd is where the content before a delimiter line starting at
 // start ends: the line break before the delimiter belongs to it (RFC 2046).
 func contentEnd(raw []byte, start int) int {
@@ -226,20 +235,20 @@ func contentEnd(raw []byte, start int) int {
 
 // headerEnd finds the end of a part's header block starting at pos: the
 // byte after its blank line, or a delimiter line, or the end of input. It
-// returns where the block (with its blank line) ends and where the body
-// starts.
-func (t *treeReader) headerEnd(pos int) (hdrEnd, bodyStart int) {
+// returns where the block (with its blank line) ends, which is where the
+// body starts, and whether a blank line ended it.
+func (t *treeReader) headerEnd(pos int) (end int, blank bool) {
 	for pos < t.end {
 		line, next := t.line(pos)
 		if len(bytes.TrimRight(line, "\r\n")) == 0 {
-			return next, next
+			return next, true
 		}
 		if t.isDelimiter(line) {
-			return pos, pos
+			return pos, false
 		}
 		pos = next
 	}
-	return t.end, t.end
+	return t.end, false
 }
 
 // line returns the line at pos (with its line end) and where the next starts.
@@ -491,4 +500,23 @@ func parseMediaType(ctype string, repaired *[]string) (string, map[string]string
 	}
 	*repaired = append(*repaired, ctype)
 	return mt2, p2, inv2, nil
+}
+
+// withoutFields reports whether a part's header block holds text but no
+// header field ("name:" at the start of a line) at all.
+func withoutFields(block []byte) bool {
+	if len(bytes.TrimSpace(block)) == 0 {
+		return false
+	}
+	for len(block) > 0 {
+		var line []byte
+		line, block, _ = bytes.Cut(block, []byte("\n"))
+		if len(line) == 0 || line[0] == ' ' || line[0] == '\t' {
+			continue
+		}
+		if name, _, ok := bytes.Cut(line, []byte(":")); ok && validFieldName(bytes.TrimRight(name, " \t")) {
+			return false
+		}
+	}
+	return true
 }
