@@ -154,6 +154,9 @@ func demoSetup(ctx context.Context, svc *tenant.Service, sim *m365sim.Sim) error
 		Cloud: string(store.CloudCustom), AuthorityURL: res.AuthorityURL, ExchangeURL: res.ExchangeURL, CAFile: sim.CAFile()}); err != nil {
 		return err
 	}
+	if err := demoDetectionSettings(ctx, svc.Store, demoTenant); err != nil {
+		return err
+	}
 	items, err := sim.Quarantine(demoTenant)
 	if err != nil {
 		return err
@@ -177,6 +180,24 @@ func demoSetup(ctx context.Context, svc *tenant.Service, sim *m365sim.Sim) error
 		}
 	}
 	return nil
+}
+
+// demoDetectionSettings gives the demo tenant, on first start, what a
+// Contoso admin would enter on the detection settings page: its own domain,
+// its CEO and its two partners of the demo mail. A later change made in the
+// console is kept.
+func demoDetectionSettings(ctx context.Context, st store.Store, slug string) error {
+	t, err := st.Tenant(ctx, slug)
+	if err != nil {
+		return err
+	}
+	d, err := st.DetectionSettings(ctx, t.ID)
+	if err != nil || !d.UpdatedAt.IsZero() {
+		return err
+	}
+	return st.SetDetectionSettings(ctx, store.DetectionSettings{TenantID: t.ID,
+		AcceptedDomains: []string{"contoso.example"}, VIPs: []string{"Lidia Holloway"},
+		Partners: []string{"fabrikam.example", "northwind.example"}, UpdatedBy: "demo setup", UpdatedAt: time.Now()})
 }
 
 // demoAccount creates the demo user (admin of the demo tenant) on first

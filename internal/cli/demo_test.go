@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/qtriage/qtriage/internal/cli"
 	"github.com/qtriage/qtriage/internal/demo"
+	"github.com/qtriage/qtriage/internal/store"
 )
 
 // runDemo starts `qtriage demo --json` and returns its login line once
@@ -104,6 +106,14 @@ func TestDemo(t *testing.T) {
 		if !seen[v] {
 			t.Errorf("no %s verdict in the demo: %v", v, verdicts)
 		}
+	}
+	// The demo tenant names its partners: the supplier look-alike is caught.
+	if d, err := st.DetectionSettings(context.Background(), ten.ID); err != nil || !slices.Contains(d.Partners, "fabrikam.example") {
+		t.Errorf("demo detection settings: %+v, %v", d, err)
+	}
+	items, err := st.Items(context.Background(), store.ItemFilter{TenantID: ten.ID, Sender: "fabrikarn", Limit: 5})
+	if err != nil || len(items) == 0 || items[0].Verdict != "malicious" {
+		t.Errorf("the vendor bank-change look-alike: %+v, %v", items, err)
 	}
 	stop()
 

@@ -13,8 +13,8 @@ import (
 )
 
 // Engine adapts analysis.Engine to the pipeline: it parses the raw message,
-// gives the engine the tenant's context and its sender history, and keeps
-// the report as JSON.
+// gives the engine the tenant's context (its domains and detection
+// settings) and its sender history, and keeps the report as JSON.
 type Engine struct {
 	Engine *analysis.Engine
 	Limits message.Limits // zero means message.DefaultLimits()
@@ -25,8 +25,8 @@ var _ Analyzer = Engine{}
 // Version is the analyzer version reports are stamped with.
 func (e Engine) Version() string { return analysis.AnalyzerVersion }
 
-// Analyze parses and analyses raw for tenant t.
-func (e Engine) Analyze(ctx context.Context, t store.Tenant, raw []byte, history HistoryFunc) (Analysis, error) {
+// Analyze parses and analyses raw for tenant t with its detection settings d.
+func (e Engine) Analyze(ctx context.Context, t store.Tenant, d store.DetectionSettings, raw []byte, history HistoryFunc) (Analysis, error) {
 	limits := e.Limits
 	if limits == (message.Limits{}) {
 		limits = message.DefaultLimits()
@@ -37,11 +37,7 @@ func (e Engine) Analyze(ctx context.Context, t store.Tenant, raw []byte, history
 		// not a job to retry.
 		return unreadable(err), nil
 	}
-	c := analysis.Context{History: senderHistory(history)}
-	if t.Connection != nil {
-		c.TenantDomains = []string{t.Connection.Organization}
-	}
-	r := e.Engine.Analyze(ctx, m, c)
+	r := e.Engine.Analyze(ctx, m, analysisContext(t, d, history))
 	js, err := json.Marshal(r)
 	if err != nil {
 		return Analysis{}, fmt.Errorf("ingest: report: %w", err)
@@ -53,6 +49,24 @@ func (e Engine) Analyze(ctx context.Context, t store.Tenant, raw []byte, history
 	_, domain, _ := strings.Cut(sender, "@")
 	return Analysis{AnalyzerVersion: r.AnalyzerVersion, Verdict: string(r.Verdict), Confidence: r.Confidence,
 		Category: string(r.Category), Sender: sender, SenderDomain: domain, Brand: r.Brand, JSON: js}, nil
+}
+
+// analysisContext is what the engine knows of tenant t: its
+// *.onmicrosoft.com organisation and the domains, names and lists of its
+// detection settings.
+func analysisContext(t store.Tenant, d store.DetectionSettings, history HistoryFunc) analysis.Context {
+	c := analysis.Context{
+		VIPs:         d.VIPs,
+		KnownDomains: d.Partners,
+		Allow:        d.Allow,
+		Deny:         d.Deny,
+		History:      senderHistory(history),
+	}
+	if t.Connection != nil {
+		c.TenantDomains = append(c.TenantDomains, t.Connection.Organization)
+	}
+	c.TenantDomains = append(c.TenantDomains, d.AcceptedDomains...)
+	return c
 }
 
 func unreadable(err error) Analysis {

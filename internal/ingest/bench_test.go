@@ -50,9 +50,9 @@ type timedAnalyzer struct {
 	n     int
 }
 
-func (a *timedAnalyzer) Analyze(ctx context.Context, t store.Tenant, raw []byte, h ingest.HistoryFunc) (ingest.Analysis, error) {
+func (a *timedAnalyzer) Analyze(ctx context.Context, t store.Tenant, d store.DetectionSettings, raw []byte, h ingest.HistoryFunc) (ingest.Analysis, error) {
 	began := time.Now()
-	res, err := a.Analyzer.Analyze(ctx, t, raw, h)
+	res, err := a.Analyzer.Analyze(ctx, t, d, raw, h)
 	a.mu.Lock()
 	a.spent += time.Since(began)
 	a.n++

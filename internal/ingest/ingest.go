@@ -69,10 +69,11 @@ type Analysis struct {
 	JSON            []byte // the whole report
 }
 
-// Analyzer analyses a raw message for a tenant.
+// Analyzer analyses a raw message for a tenant, with the tenant's detection
+// settings as they are when the message is analysed.
 type Analyzer interface {
 	Version() string
-	Analyze(ctx context.Context, t store.Tenant, raw []byte, history HistoryFunc) (Analysis, error)
+	Analyze(ctx context.Context, t store.Tenant, settings store.DetectionSettings, raw []byte, history HistoryFunc) (Analysis, error)
 }
 
 // HistoryFunc looks up how often a sender has sent this tenant mail before.

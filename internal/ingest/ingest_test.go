@@ -91,7 +91,7 @@ type fakeAnalyzer struct {
 }
 
 func (a *fakeAnalyzer) Version() string { return "test-1" }
-func (a *fakeAnalyzer) Analyze(ctx context.Context, t store.Tenant, raw []byte, h ingest.HistoryFunc) (ingest.Analysis, error) {
+func (a *fakeAnalyzer) Analyze(ctx context.Context, t store.Tenant, _ store.DetectionSettings, raw []byte, h ingest.HistoryFunc) (ingest.Analysis, error) {
 	a.mu.Lock()
 	a.calls++
 	a.mu.Unlock()

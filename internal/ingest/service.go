@@ -652,6 +652,13 @@ func (s *Service) analyze(ctx context.Context, a AnalyzeArgs) error {
 	if err != nil {
 		return err
 	}
+	// Read for every analysis, so that a change applies to the messages
+	// analysed after it. Without them the verdict could be wrong: the job
+	// fails and is retried.
+	settings, err := st.DetectionSettings(ctx, a.TenantID)
+	if err != nil {
+		return err
+	}
 	m, err := st.Message(ctx, a.TenantID, sha)
 	if err != nil {
 		return err
@@ -664,7 +671,7 @@ func (s *Service) analyze(ctx context.Context, a AnalyzeArgs) error {
 		return st.SenderHistory(ctx, a.TenantID, strings.ToLower(address), strings.ToLower(domain))
 	}
 	began := time.Now()
-	res, err := s.o.Analyzer.Analyze(ctx, t, raw, history)
+	res, err := s.o.Analyzer.Analyze(ctx, t, settings, raw, history)
 	if err != nil {
 		s.m.failed(t.Slug, err)
 		return err

@@ -138,6 +138,7 @@ type Store interface {
 	ConnectionTests // the last connection test per tenant (conntest.go)
 	Overrides       // analysts' verdicts beside the engine's (overrides.go)
 	Webhooks        // outgoing webhooks and their deliveries (webhooks.go)
+	Detection       // each tenant's detection settings (detection.go)
 
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string

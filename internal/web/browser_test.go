@@ -368,6 +368,37 @@ func TestBrowserWebhooks(t *testing.T) {
 	}
 }
 
+// TestBrowserDetectionSettings: a tenant admin goes from the tenant's page
+// to its detection settings in a real browser, saves a partner domain and
+// sees it as stored.
+func TestBrowserDetectionSettings(t *testing.T) {
+	t.Parallel()
+	ctx := newTab(t)
+	c := newConsole(t, storetest.SQLiteURL(t))
+	type css = chromedp.CSS
+	err := chromedp.Do(ctx,
+		signIn(c.url, "alice"),
+		chromedp.WaitVisible(css(`#detection a[href$="/settings/detection"]`)),
+		chromedp.Click(css(`#detection a[href$="/settings/detection"]`)),
+		chromedp.WaitVisible(css(`textarea[name=partners]`)),
+		chromedp.SendKeys(css(`textarea[name=partners]`), "Fabrikam.COM\n"),
+		chromedp.Click(css(`form.detection button[type=submit]`)),
+		chromedp.WaitVisible(css(`.flash.ok`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screenshot(t, ctx, "detection")
+	partners, err := chromedp.Run(ctx, chromedp.Value(css(`textarea[name=partners]`)))
+	if err != nil || partners != "fabrikam.com" {
+		t.Fatalf("partners after saving: %q %v", partners, err)
+	}
+	alpha, _ := c.st.Tenant(context.Background(), "alpha")
+	if d, _ := c.st.DetectionSettings(context.Background(), alpha.ID); len(d.Partners) != 1 || d.Partners[0] != "fabrikam.com" {
+		t.Fatalf("stored: %+v", d)
+	}
+}
+
 // signIn signs user in through the login page of the console at base.
 func signIn(base, user string) chromedp.Action[chromedp.Void] {
 	return chromedp.Steps(

@@ -56,9 +56,13 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	detection, err := s.st.DetectionSettings(ctx, t.ID)
+	if err != nil {
+		return err
+	}
 	data := map[string]any{
 		"Info": tenant.NewInfo(t, &c, now), "ByVerdict": byVerdict, "ByType": byType, "Brands": brands, "Senders": senders,
-		"Trend": trendSVG(daily, since, now), "Counts": counts, "Sync": sync,
+		"Trend": trendSVG(daily, since, now), "Counts": counts, "Sync": sync, "Detection": detection,
 	}
 	if pending, err := s.st.PendingItems(ctx, t.ID, 1); err == nil && len(pending) == 1 {
 		data["Oldest"] = pending[0]

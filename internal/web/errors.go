@@ -27,10 +27,16 @@ var (
 
 // classify maps err to the status, code and message a client may see.
 func classify(err error) *apiError {
-	var ae *apiError
+	var (
+		ae *apiError
+		se *store.SettingsError
+	)
 	switch {
 	case errors.As(err, &ae):
 		return ae
+	case errors.As(err, &se):
+		// A refused entry of a tenant's detection settings, named.
+		return &apiError{http.StatusBadRequest, "invalid", settingsErrorMessage(se)}
 	case errors.Is(err, tenant.ErrInvalid):
 		// Our own validation messages, written for the user.
 		return &apiError{http.StatusUnprocessableEntity, "invalid", err.Error()}

@@ -9,9 +9,9 @@ import (
 )
 
 // The console's tenant-less routes (/quarantine, /quarantine/{id},
-// /settings/integrations, /audit) lead to the same page of the user's
-// tenant: directly when the user has one, through the tenant list
-// otherwise. Every page itself lives under /t/{slug}/.
+// /settings/integrations, /settings/detection, /audit) lead to the same
+// page of the user's tenant: directly when the user has one, through the
+// tenant list otherwise. Every page itself lives under /t/{slug}/.
 
 // visibleTenants lists the tenants the user has a role in.
 func (s *Server) visibleTenants(r *http.Request) ([]store.Tenant, error) {

@@ -88,6 +88,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // free text, so a crafted link cannot put words on our page.
 var flashes = map[string]flash{
 	"connection-saved": {"ok", "Connection saved."},
+	"detection-saved":  {"ok", "Detection settings saved. They apply to messages analysed from now on."},
 	"cert-created":     {"ok", "Next certificate created. Download it, upload it to the Entra app, then activate it."},
 	"cert-activated":   {"ok", "Certificate activated; the previous one is retired."},
 	"released":         {"ok", "Released to all recipients. The action is in the audit trail."},

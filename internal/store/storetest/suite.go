@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"tokens/errors", testTokenErrors},
 		{"accounts/users, roles and sessions", testAccounts},
 		{"connection tests/last result", testConnectionTests},
+		{"detection settings/set, replace and isolate", testDetectionSettings},
 		{"quarantine/items, messages, reports", testQuarantine},
 		{"quarantine/list, filter and count", testItems},
 		{"audit/append and list", testAudit},

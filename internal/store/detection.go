@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/net/idna"
+)
+
+// DetectionSettings are what a tenant tells the analysis about itself.
+type DetectionSettings struct {
+	TenantID        string
+	AcceptedDomains []string  // the tenant's own domains besides its *.onmicrosoft.com Organization (contoso.com)
+	VIPs            []string  // display names worth impersonating ("Jane Doe")
+	Partners        []string  // registrable domains of partners and suppliers (fabrikam.com)
+	Allow           []string  // sender addresses or domains trusted when authentication passes
+	Deny            []string  // sender addresses or domains, or link domains, always blocked
+	UpdatedBy       string    // user name, "" when never set
+	UpdatedAt       time.Time // zero when never set
+}
+
+// Detection persists each tenant's detection settings.
+type Detection interface {
+	// DetectionSettings returns the tenant's settings; a tenant that never
+	// set them gets empty lists (TenantID set, UpdatedAt zero), not ErrNotFound.
+	DetectionSettings(ctx context.Context, tenantID string) (DetectionSettings, error)
+	// SetDetectionSettings replaces them (all lists at once). The lists are
+	// normalized first (a *SettingsError when that fails, and nothing is
+	// written); UpdatedBy and UpdatedAt are stored as given. ErrNotFound when
+	// the tenant does not exist.
+	SetDetectionSettings(ctx context.Context, s DetectionSettings) error
+}
+
+// Limits Normalize enforces.
+const (
+	maxSettingsEntries  = 500 // per list
+	maxSettingsEntryLen = 254 // bytes per entry, the longest mail address
+)
+
+// Names of the lists in errors: the keys of the API's JSON.
+const (
+	listAcceptedDomains = "accepted_domains"
+	listVIPs            = "vips"
+	listPartners        = "partners"
+	listAllow           = "allow"
+	listDeny            = "deny"
+)
+
+// SettingsError says which entry of which list Normalize rejected.
+type SettingsError struct {
+	List   string // accepted_domains, vips, partners, allow or deny
+	Entry  string // the first bad entry as given; "" when the list is too long
+	Reason string
+}
+
+func (e *SettingsError) Error() string {
+	if e.Entry == "" {
+		return fmt.Sprintf("store: detection settings: %s: %s", e.List, e.Reason)
+	}
+	return fmt.Sprintf("store: detection settings: %s: %q: %s", e.List, e.Entry, e.Reason)
+}
+
+// Normalize trims, lowercases domains and addresses (VIP names keep their
+// case but are trimmed and have inner white space collapsed), drops empty
+// entries and duplicates, keeps order, and validates: domains must be valid
+// host names (IDN allowed, stored as given lowercased), addresses must be
+// local@domain, at most 500 entries per list and 254 bytes per entry. The
+// error names the list and the first bad entry, so the console can show it.
+//
+// In Allow and Deny a leading "@" marks a domain ("@contoso.com" is stored
+// as contoso.com). Duplicate VIP names are found ignoring case; the first
+// spelling is kept. The error is a *SettingsError.
+func (s DetectionSettings) Normalize() (DetectionSettings, error) {
+	var err error
+	out := s
+	if out.AcceptedDomains, err = normalizeList(listAcceptedDomains, s.AcceptedDomains, normalizeDomain); err != nil {
+		return DetectionSettings{}, err
+	}
+	if out.VIPs, err = normalizeList(listVIPs, s.VIPs, normalizeName); err != nil {
+		return DetectionSettings{}, err
+	}
+	if out.Partners, err = normalizeList(listPartners, s.Partners, normalizeDomain); err != nil {
+		return DetectionSettings{}, err
+	}
+	if out.Allow, err = normalizeList(listAllow, s.Allow, normalizeSender); err != nil {
+		return DetectionSettings{}, err
+	}
+	if out.Deny, err = normalizeList(listDeny, s.Deny, normalizeSender); err != nil {
+		return DetectionSettings{}, err
+	}
+	return out, nil
+}
+
+// normalizeList applies norm to every entry of in, which returns the entry
+// as stored ("" to drop it) and the key duplicates are found by, or why the
+// entry is rejected. The result is never nil.
+func normalizeList(list string, in []string, norm func(string) (entry, key, reason string)) ([]string, error) {
+	out := make([]string, 0, len(in))
+	seen := make(map[string]bool, len(in))
+	for _, raw := range in {
+		e, key, reason := norm(raw)
+		if reason == "" && len(e) > maxSettingsEntryLen {
+			reason = fmt.Sprintf("longer than %d bytes", maxSettingsEntryLen)
+		}
+		if reason != "" {
+			return nil, &SettingsError{List: list, Entry: raw, Reason: reason}
+		}
+		if e == "" || seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, e)
+	}
+	if len(out) > maxSettingsEntries {
+		return nil, &SettingsError{List: list, Reason: fmt.Sprintf("%d entries, at most %d allowed", len(out), maxSettingsEntries)}
+	}
+	return out, nil
+}
+
+// hostProfile validates host names: IDNA 2008 labels, the DNS length
+// limits, and only letters, digits and hyphens once converted to ASCII.
+var hostProfile = idna.New(
+	idna.MapForLookup(),
+	idna.BidiRule(),
+	idna.ValidateLabels(true),
+	idna.VerifyDNSLength(true),
+	idna.StrictDomainName(true),
+)
+
+func normalizeDomain(raw string) (string, string, string) {
+	d := strings.ToLower(strings.TrimSpace(raw))
+	if d == "" {
+		return "", "", ""
+	}
+	if reason := checkDomain(d); reason != "" {
+		return "", "", reason
+	}
+	return d, d, ""
+}
+
+// checkDomain returns why d, lower-case, is not a host name usable as a
+// mail domain, or "".
+func checkDomain(d string) string {
+	const bad = "not a valid domain name"
+	if !strings.Contains(d, ".") || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") {
+		return bad
+	}
+	ascii, err := hostProfile.ToASCII(d)
+	if err != nil {
+		return bad
+	}
+	// The mapping must not change the name (full-width dots, compatibility
+	// characters): what is stored is what is matched.
+	if u, err := hostProfile.ToUnicode(ascii); err != nil || (u != d && ascii != d) {
+		return bad
+	}
+	return ""
+}
+
+func normalizeSender(raw string) (string, string, string) {
+	e := strings.ToLower(strings.TrimSpace(raw))
+	if e == "" {
+		return "", "", ""
+	}
+	if d, ok := strings.CutPrefix(e, "@"); ok {
+		return normalizeDomain(d)
+	}
+	local, domain, ok := strings.Cut(e, "@")
+	if !ok {
+		return normalizeDomain(e)
+	}
+	if local == "" || strings.ContainsAny(local, "@<>()[]\\,;:\"") || strings.ContainsFunc(local, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r)
+	}) || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return "", "", "not a valid address (local@domain)"
+	}
+	if checkDomain(domain) != "" {
+		return "", "", "not a valid address (local@domain)"
+	}
+	return e, e, ""
+}
+
+func normalizeName(raw string) (string, string, string) {
+	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsControl(r) && !unicode.IsSpace(r) }) {
+		return "", "", "contains control characters"
+	}
+	n := strings.Join(strings.Fields(raw), " ")
+	return n, strings.ToLower(n), ""
+}
+
+// The lists are stored as JSON arrays of strings, one column each.
+
+func (s *sqlStore) SetDetectionSettings(ctx context.Context, d DetectionSettings) error {
+	const op = "set detection settings"
+	n, err := d.Normalize()
+	if err != nil {
+		return err
+	}
+	lists := make([]any, 0, 5)
+	for _, l := range [][]string{n.AcceptedDomains, n.VIPs, n.Partners, n.Allow, n.Deny} {
+		b, err := json.Marshal(l)
+		if err != nil {
+			return fmt.Errorf("store: %s: %w", op, err)
+		}
+		lists = append(lists, string(b))
+	}
+	// The foreign key turns an unknown tenant into ErrNotFound (classify).
+	if _, err := s.w.ExecContext(ctx, `INSERT INTO detection_settings
+    (tenant_id, accepted_domains, vips, partners, allow_list, deny_list, updated_by, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (tenant_id) DO UPDATE SET
+    accepted_domains = excluded.accepted_domains,
+    vips = excluded.vips,
+    partners = excluded.partners,
+    allow_list = excluded.allow_list,
+    deny_list = excluded.deny_list,
+    updated_by = excluded.updated_by,
+    updated_at = excluded.updated_at`,
+		d.TenantID, lists[0], lists[1], lists[2], lists[3], lists[4], d.UpdatedBy, s.timeArg(d.UpdatedAt)); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	return nil
+}
+
+func (s *sqlStore) DetectionSettings(ctx context.Context, tenantID string) (DetectionSettings, error) {
+	const op = "detection settings"
+	var (
+		lists [5]string
+		at    timeValue
+	)
+	d := DetectionSettings{TenantID: tenantID}
+	err := s.r.QueryRowContext(ctx, `SELECT accepted_domains, vips, partners, allow_list, deny_list, updated_by, updated_at
+FROM detection_settings WHERE tenant_id = $1`, tenantID).
+		Scan(&lists[0], &lists[1], &lists[2], &lists[3], &lists[4], &d.UpdatedBy, &at)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// Never set: empty lists.
+		d.AcceptedDomains, d.VIPs, d.Partners, d.Allow, d.Deny = []string{}, []string{}, []string{}, []string{}, []string{}
+		return d, nil
+	case err != nil:
+		return DetectionSettings{}, s.fail(ctx, op, err)
+	}
+	d.UpdatedAt = at.t
+	for i, dst := range []*[]string{&d.AcceptedDomains, &d.VIPs, &d.Partners, &d.Allow, &d.Deny} {
+		*dst = []string{}
+		if err := json.Unmarshal([]byte(lists[i]), dst); err != nil {
+			return DetectionSettings{}, fmt.Errorf("store: %s of tenant %s: %w", op, tenantID, err)
+		}
+	}
+	return d, nil
+}

@@ -1,0 +1,261 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/qtriage/qtriage/internal/store"
+)
+
+// Detection settings are what a tenant tells the analysis about itself:
+// its other domains, its VIPs, its partners, its allow and deny lists.
+// Anyone who may see the tenant reads them; like the tenant's connection,
+// only its admins change them. A change applies to messages analysed
+// afterwards.
+
+// detectionView is a tenant's detection settings in the API. It is also the
+// body of a PUT, where updated_by and updated_at are ignored, so what a GET
+// returns can be sent back changed.
+type detectionView struct {
+	AcceptedDomains []string   `json:"accepted_domains"`
+	VIPs            []string   `json:"vips"`
+	Partners        []string   `json:"partners"`
+	Allow           []string   `json:"allow"`
+	Deny            []string   `json:"deny"`
+	UpdatedBy       string     `json:"updated_by"`
+	UpdatedAt       *time.Time `json:"updated_at"`
+}
+
+func newDetectionView(d store.DetectionSettings) detectionView {
+	v := detectionView{AcceptedDomains: nonNil(d.AcceptedDomains), VIPs: nonNil(d.VIPs), Partners: nonNil(d.Partners),
+		Allow: nonNil(d.Allow), Deny: nonNil(d.Deny), UpdatedBy: d.UpdatedBy}
+	if !d.UpdatedAt.IsZero() {
+		at := d.UpdatedAt.UTC()
+		v.UpdatedAt = &at
+	}
+	return v
+}
+
+// nonNil makes a missing list an empty JSON array, never null.
+func nonNil(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+// settingsErrorMessage says which entry of which list was refused, in the
+// API's names (the store's error adds its package prefix).
+func settingsErrorMessage(e *store.SettingsError) string {
+	if e.Entry == "" {
+		return e.List + ": " + e.Reason
+	}
+	return fmt.Sprintf("%s: %q: %s", e.List, e.Entry, e.Reason)
+}
+
+// saveDetection normalizes and stores the tenant's settings, audits the
+// change and returns the settings as stored. A refused entry is a
+// *store.SettingsError, and nothing is stored then.
+func (s *Server) saveDetection(ctx context.Context, t store.Tenant, actor string, in store.DetectionSettings) (store.DetectionSettings, error) {
+	in.TenantID = t.ID
+	n, err := in.Normalize()
+	if err != nil {
+		return store.DetectionSettings{}, err
+	}
+	n.UpdatedBy, n.UpdatedAt = actor, s.now().UTC()
+	if err := s.st.SetDetectionSettings(ctx, n); err != nil {
+		return store.DetectionSettings{}, err
+	}
+	detail := fmt.Sprintf("accepted_domains=%d vips=%d partners=%d allow=%d deny=%d",
+		len(n.AcceptedDomains), len(n.VIPs), len(n.Partners), len(n.Allow), len(n.Deny))
+	if err := s.st.AddAudit(ctx, store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: n.UpdatedAt, Actor: actor,
+		Action: "detection_settings.update", Outcome: store.AuditOK, Detail: detail}); err != nil {
+		return store.DetectionSettings{}, err
+	}
+	s.log.Info("detection settings saved", "request_id", requestID(ctx), "tenant", t.Slug, "actor", actor, "counts", detail)
+	return s.st.DetectionSettings(ctx, t.ID)
+}
+
+// API.
+
+func (s *Server) apiDetection(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.apiTenant(r, store.RoleViewer)
+	if err != nil {
+		return err
+	}
+	d, err := s.st.DetectionSettings(r.Context(), t.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, newDetectionView(d))
+}
+
+func (s *Server) apiSetDetection(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.apiTenant(r, store.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if s.tenants == nil {
+		return errForbidden
+	}
+	var req detectionView
+	// Five lists of at most 500 entries of at most 254 bytes.
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return &apiError{http.StatusBadRequest, "invalid", `body must be JSON {"accepted_domains": [...], "vips": [...], "partners": [...], "allow": [...], "deny": [...]}`}
+	}
+	d, err := s.saveDetection(r.Context(), t, tokenActor(r), store.DetectionSettings{
+		AcceptedDomains: req.AcceptedDomains, VIPs: req.VIPs, Partners: req.Partners, Allow: req.Allow, Deny: req.Deny})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, newDetectionView(d))
+}
+
+// Console.
+
+// detectionList is one list of the settings form.
+type detectionList struct {
+	Name, Label, Help, Placeholder string
+	Text                           string // one entry per line
+	Count                          int
+	Invalid                        bool // the list of the error shown
+}
+
+// detectionForm is the settings page's data.
+type detectionForm struct {
+	Lists        []detectionList
+	CanEdit      bool
+	Organization string // the tenant's *.onmicrosoft.com domain, when connected
+	UpdatedBy    string
+	UpdatedAt    time.Time
+	Error        string
+}
+
+// detectionLists describes the form's lists in the order of the API's;
+// values holds the text of each, by name.
+func detectionLists(values map[string]string, counts map[string]int) []detectionList {
+	ls := []detectionList{
+		{Name: "accepted_domains", Label: "Your other domains",
+			Help:        "Your own mail domains besides your *.onmicrosoft.com one. A domain made to be mistaken for one of them is flagged; a VIP's name on mail from them is not.",
+			Placeholder: "contoso.com\ncontoso.co.uk"},
+		{Name: "vips", Label: "People worth impersonating (VIPs)",
+			Help:        "Display names, as they appear in mail (the CEO, the CFO). Mail from outside your domains that carries one of these names is flagged.",
+			Placeholder: "Jane Doe\nJohn Smith"},
+		{Name: "partners", Label: "Partner and supplier domains",
+			Help:        "Registrable domains you receive legitimate mail from. A domain made to be mistaken for one of them (fabrikarn.com for fabrikam.com) is flagged as partner impersonation.",
+			Placeholder: "fabrikam.com\nnorthwindtraders.com"},
+		{Name: "allow", Label: "Allow list",
+			Help:        "Sender addresses or domains you trust. They count only when the message's authentication passes for them.",
+			Placeholder: "invoices@fabrikam.com\nnewsletter.example.com"},
+		{Name: "deny", Label: "Deny list",
+			Help:        "Sender addresses or domains, or link domains, you always block.",
+			Placeholder: "bad-actor@example.net\nphish.example"},
+	}
+	for i := range ls {
+		ls[i].Text, ls[i].Count = values[ls[i].Name], counts[ls[i].Name]
+	}
+	return ls
+}
+
+// lines splits a textarea into its entries; Normalize trims them and drops
+// the empty ones.
+func lines(text string) []string {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	return strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+}
+
+func (s *Server) detectionPage(w http.ResponseWriter, r *http.Request) error {
+	t, role, err := s.uiTenant(r, store.RoleViewer)
+	if err != nil {
+		return err
+	}
+	d, err := s.st.DetectionSettings(r.Context(), t.ID)
+	if err != nil {
+		return err
+	}
+	values, counts := map[string]string{}, map[string]int{}
+	for name, l := range map[string][]string{"accepted_domains": d.AcceptedDomains, "vips": d.VIPs, "partners": d.Partners, "allow": d.Allow, "deny": d.Deny} {
+		values[name], counts[name] = strings.Join(l, "\n"), len(l)
+	}
+	f := detectionForm{Lists: detectionLists(values, counts), CanEdit: s.canConfigure(role), UpdatedBy: d.UpdatedBy, UpdatedAt: d.UpdatedAt}
+	return s.renderDetection(w, r, t, http.StatusOK, f)
+}
+
+func (s *Server) renderDetection(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, f detectionForm) error {
+	if t.Connection != nil {
+		f.Organization = t.Connection.Organization
+	}
+	return s.render(w, r, status, "detection", page{Title: "Detection settings", Tenant: &t, Data: f})
+}
+
+// canConfigure reports whether a user of this role may change the tenant's
+// configuration from the console: admins, on a server that is not
+// read-only (Options.Tenants).
+func (s *Server) canConfigure(role store.Role) bool {
+	return atLeast(role, store.RoleAdmin) && s.tenants != nil
+}
+
+func (s *Server) saveDetectionForm(w http.ResponseWriter, r *http.Request) error {
+	t, role, err := s.uiTenant(r, store.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if !s.canConfigure(role) {
+		return errForbidden
+	}
+	if err := r.ParseForm(); err != nil {
+		return &apiError{http.StatusBadRequest, "invalid", "bad form"}
+	}
+	f := r.PostForm
+	u, _ := currentUser(r)
+	_, err = s.saveDetection(r.Context(), t, "user:"+u.Username, store.DetectionSettings{
+		AcceptedDomains: lines(f.Get("accepted_domains")), VIPs: lines(f.Get("vips")), Partners: lines(f.Get("partners")),
+		Allow: lines(f.Get("allow")), Deny: lines(f.Get("deny"))})
+	var se *store.SettingsError
+	if errors.As(err, &se) {
+		// The typed text stays as it was, with the list in error marked.
+		values := map[string]string{}
+		for _, name := range []string{"accepted_domains", "vips", "partners", "allow", "deny"} {
+			values[name] = f.Get(name)
+		}
+		form := detectionForm{Lists: detectionLists(values, nil), CanEdit: true}
+		for i, l := range form.Lists {
+			if l.Name == se.List {
+				form.Lists[i].Invalid = true
+				form.Error = l.Label + ": " + settingsErrorText(se)
+			}
+		}
+		if form.Error == "" {
+			form.Error = settingsErrorMessage(se)
+		}
+		if cur, err := s.st.DetectionSettings(r.Context(), t.ID); err == nil {
+			form.UpdatedBy, form.UpdatedAt = cur.UpdatedBy, cur.UpdatedAt
+		}
+		return s.renderDetection(w, r, t, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/t/"+t.Slug+"/settings/detection?flash=detection-saved", http.StatusSeeOther)
+	return nil
+}
+
+// settingsErrorText is the refused entry and why, for the console, which
+// names the list by its label.
+func settingsErrorText(e *store.SettingsError) string {
+	if e.Entry == "" {
+		return e.Reason
+	}
+	return "“" + e.Entry + "”: " + e.Reason
+}

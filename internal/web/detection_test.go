@@ -1,0 +1,265 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/qtriage/qtriage/internal/access"
+	"github.com/qtriage/qtriage/internal/store"
+)
+
+// detectionJSON is the API's view of a tenant's detection settings.
+type detectionJSON struct {
+	AcceptedDomains []string   `json:"accepted_domains"`
+	VIPs            []string   `json:"vips"`
+	Partners        []string   `json:"partners"`
+	Allow           []string   `json:"allow"`
+	Deny            []string   `json:"deny"`
+	UpdatedBy       string     `json:"updated_by"`
+	UpdatedAt       *time.Time `json:"updated_at"`
+}
+
+func decodeDetection(t *testing.T, m map[string]any) detectionJSON {
+	t.Helper()
+	b, _ := json.Marshal(m)
+	var d detectionJSON
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatalf("detection settings %s: %v", b, err)
+	}
+	return d
+}
+
+func (d detectionJSON) lists() [][]string {
+	return [][]string{d.AcceptedDomains, d.VIPs, d.Partners, d.Allow, d.Deny}
+}
+
+func TestAPIDetectionSettings(t *testing.T) {
+	backends(t, func(t *testing.T, dbURL string) {
+		c := newConsole(t, dbURL)
+		ctx := context.Background()
+		alpha, _ := c.st.Tenant(ctx, "alpha")
+		bravo, _ := c.st.Tenant(ctx, "bravo")
+		token := func(name, tenantID string, role store.Role) string {
+			t.Helper()
+			secret, _, err := access.Create(ctx, c.st, name, tenantID, role, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return secret
+		}
+		admin, analyst, viewer := token("alpha admin", alpha.ID, store.RoleAdmin), token("alpha analyst", alpha.ID, store.RoleAnalyst), token("alpha viewer", alpha.ID, store.RoleViewer)
+		bravoAdmin := token("bravo admin", bravo.ID, store.RoleAdmin)
+		api := c.url + "/api/v1/tenants/alpha/detection-settings"
+
+		// Never set: empty lists, never null.
+		status, got := apiCall(t, "GET", api, viewer, "")
+		if status != 200 {
+			t.Fatalf("GET: %d %v", status, got)
+		}
+		for _, k := range []string{"accepted_domains", "vips", "partners", "allow", "deny"} {
+			if l, ok := got[k].([]any); !ok || len(l) != 0 {
+				t.Errorf("%s = %#v, want []", k, got[k])
+			}
+		}
+		if got["updated_by"] != "" || got["updated_at"] != nil {
+			t.Errorf("never saved, yet updated_by %v, updated_at %v", got["updated_by"], got["updated_at"])
+		}
+
+		// A PUT returns the settings normalized, as a GET then does.
+		status, got = apiCall(t, "PUT", api, admin, `{"accepted_domains": [" Contoso.COM ", "contoso.com", ""],
+			"vips": ["  Jane   Doe ", "jane doe"], "partners": ["Fabrikam.com"],
+			"allow": ["Invoices@Fabrikam.com", "@northwind.example"], "deny": ["phish.example"]}`)
+		if status != 200 {
+			t.Fatalf("PUT: %d %v", status, got)
+		}
+		put := decodeDetection(t, got)
+		want := [][]string{{"contoso.com"}, {"Jane Doe"}, {"fabrikam.com"}, {"invoices@fabrikam.com", "northwind.example"}, {"phish.example"}}
+		if !slices.EqualFunc(put.lists(), want, slices.Equal) {
+			t.Fatalf("PUT answered %+v, want the lists %q", put, want)
+		}
+		if !strings.HasPrefix(put.UpdatedBy, "token:") || !strings.Contains(put.UpdatedBy, "alpha admin") || put.UpdatedAt == nil {
+			t.Fatalf("PUT answered updated_by %q, updated_at %v", put.UpdatedBy, put.UpdatedAt)
+		}
+		_, got = apiCall(t, "GET", api, viewer, "")
+		if g := decodeDetection(t, got); !slices.EqualFunc(g.lists(), want, slices.Equal) || g.UpdatedBy != put.UpdatedBy || !g.UpdatedAt.Equal(*put.UpdatedAt) {
+			t.Fatalf("GET after PUT: %+v, PUT answered %+v", g, put)
+		}
+		stored, err := c.st.DetectionSettings(ctx, alpha.ID)
+		if err != nil || !slices.Equal(stored.Partners, []string{"fabrikam.com"}) {
+			t.Fatalf("store holds %+v, %v", stored, err)
+		}
+		if other, _ := c.st.DetectionSettings(ctx, bravo.ID); len(other.Partners) != 0 {
+			t.Fatalf("bravo got alpha's settings: %+v", other)
+		}
+
+		// Refused requests change nothing.
+		cases := []struct {
+			name, token, path, body string
+			status                  int
+			code                    string
+			says                    []string // in the error message
+		}{
+			{"error/bad domain", admin, api, `{"partners": ["fabrikam.com", "not a domain"]}`, 400, "invalid", []string{"partners", `"not a domain"`}},
+			{"error/bad address", admin, api, `{"deny": ["x@@example.com"]}`, 400, "invalid", []string{"deny", "x@@example.com"}},
+			{"error/too many", admin, api, `{"vips": [` + manyNames(501) + `]}`, 400, "invalid", []string{"vips", "500"}},
+			{"error/unknown field", admin, api, `{"partner": ["fabrikam.com"]}`, 400, "invalid", nil},
+			{"error/not JSON", admin, api, `partners=fabrikam.com`, 400, "invalid", nil},
+			{"error/viewer", viewer, api, `{"partners": []}`, 403, "forbidden", nil},
+			{"error/analyst", analyst, api, `{"partners": []}`, 403, "forbidden", nil},
+			{"error/other tenant's admin", bravoAdmin, api, `{"partners": []}`, 404, "not_found", nil},
+			{"error/unknown tenant", bravoAdmin, c.url + "/api/v1/tenants/nosuch/detection-settings", `{"partners": []}`, 404, "not_found", nil},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				status, got := apiCall(t, "PUT", tc.path, tc.token, tc.body)
+				if status != tc.status || got["code"] != tc.code {
+					t.Fatalf("%d %v, want %d %s", status, got, tc.status, tc.code)
+				}
+				msg, _ := got["message"].(string)
+				for _, s := range tc.says {
+					if !strings.Contains(msg, s) {
+						t.Errorf("message %q does not say %s", msg, s)
+					}
+				}
+			})
+		}
+		if after, _ := c.st.DetectionSettings(ctx, alpha.ID); !slices.EqualFunc([][]string{after.AcceptedDomains, after.VIPs, after.Partners, after.Allow, after.Deny}, want, slices.Equal) {
+			t.Fatalf("a refused PUT changed the settings: %+v", after)
+		}
+
+		// Another tenant's user learns nothing: the same answer as for a
+		// tenant that does not exist.
+		s1, other := apiCall(t, "GET", api, bravoAdmin, "")
+		s2, none := apiCall(t, "GET", c.url+"/api/v1/tenants/nosuch/detection-settings", bravoAdmin, "")
+		if s1 != 404 || s2 != 404 || other["code"] != "not_found" || other["message"] != none["message"] {
+			t.Fatalf("other tenant: %d %v; unknown tenant: %d %v", s1, other, s2, none)
+		}
+
+		// One audit event, for the one change made, with the counts.
+		evs, err := c.st.AuditEvents(ctx, alpha.ID, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []store.AuditEvent
+		for _, e := range evs {
+			if e.Action == "detection_settings.update" {
+				found = append(found, e)
+			}
+		}
+		if len(found) != 1 || found[0].Actor != put.UpdatedBy || found[0].Outcome != store.AuditOK ||
+			found[0].Detail != "accepted_domains=1 vips=1 partners=1 allow=2 deny=1" {
+			t.Fatalf("audit events: %+v", found)
+		}
+		if evs, _ := c.st.AuditEvents(ctx, bravo.ID, 100); len(evs) != 0 {
+			t.Fatalf("bravo's audit trail got %+v", evs)
+		}
+	})
+}
+
+// manyNames is n distinct VIP names as JSON strings, comma-separated.
+func manyNames(n int) string {
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf(`"Person %d"`, i)
+	}
+	return strings.Join(names, ",")
+}
+
+func TestConsoleDetectionSettings(t *testing.T) {
+	backends(t, func(t *testing.T, dbURL string) {
+		c := newConsole(t, dbURL)
+		ctx := context.Background()
+		alpha, _ := c.st.Tenant(ctx, "alpha")
+		b := newBrowser(t, c.url)
+		b.login("alice", testPassword)
+
+		if _, body := b.get("/t/alpha/"); !strings.Contains(body, `href="/t/alpha/settings/detection"`) {
+			t.Fatal("the tenant's page does not link to its detection settings")
+		}
+		resp, body := b.get("/t/alpha/settings/detection")
+		if resp.StatusCode != 200 || !strings.Contains(body, "Never saved.") || !strings.Contains(body, "apply to messages analysed after saving") ||
+			strings.Count(body, "<textarea") != 5 || !strings.Contains(body, `action="/t/alpha/settings/detection"`) {
+			t.Fatalf("settings page: %d\n%s", resp.StatusCode, body)
+		}
+
+		// Saved, then shown as stored.
+		resp, _ = b.post("/t/alpha/settings/detection", url.Values{
+			"accepted_domains": {"Contoso.com\r\n\r\ncontoso.co.uk"}, "vips": {"  Jane   Doe\r\n"}, "partners": {"Fabrikam.COM"},
+			"allow": {""}, "deny": {"@Phish.example"}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/t/alpha/settings/detection?flash=detection-saved" {
+			t.Fatalf("save: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		_, body = b.get(resp.Header.Get("Location"))
+		for _, want := range []string{"Detection settings saved.", ">contoso.com\ncontoso.co.uk</textarea>", ">Jane Doe</textarea>", ">fabrikam.com</textarea>", ">phish.example</textarea>", "by user:alice"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("after saving, the page lacks %q", want)
+			}
+		}
+		saved, _ := c.st.DetectionSettings(ctx, alpha.ID)
+		if !slices.Equal(saved.AcceptedDomains, []string{"contoso.com", "contoso.co.uk"}) || saved.UpdatedBy != "user:alice" {
+			t.Fatalf("stored: %+v", saved)
+		}
+
+		// A bad entry: the error names it, the typed text stays, nothing is stored.
+		resp, body = b.post("/t/alpha/settings/detection", url.Values{
+			"vips": {"Typed Name\r\nOther Person"}, "partners": {"fabrikam.com\r\nnot a domain"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("bad entry: %d", resp.StatusCode)
+		}
+		for _, want := range []string{`role="alert"`, "Partner and supplier domains: “not a domain”: not a valid domain name",
+			">Typed Name\r\nOther Person</textarea>", ">fabrikam.com\r\nnot a domain</textarea>", `aria-invalid="true"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the refused form lacks %q", want)
+			}
+		}
+		if strings.Count(body, `aria-invalid="true"`) != 1 {
+			t.Error("more than the partners list is marked invalid")
+		}
+		if now, _ := c.st.DetectionSettings(ctx, alpha.ID); !slices.Equal(now.VIPs, []string{"Jane Doe"}) || !slices.Equal(now.Partners, []string{"fabrikam.com"}) {
+			t.Fatalf("a refused form changed the settings: %+v", now)
+		}
+
+		// A cross-site POST is refused.
+		resp, _ = b.do("POST", "/t/alpha/settings/detection", url.Values{"partners": {"evil.example"}}, map[string]string{"Sec-Fetch-Site": "cross-site"})
+		if resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("cross-site POST: %d", resp.StatusCode)
+		}
+
+		// A viewer reads the settings, is offered no form and cannot save.
+		v := newBrowser(t, c.url)
+		v.login("victor", testPassword)
+		resp, body = v.get("/t/alpha/settings/detection")
+		if resp.StatusCode != 200 || strings.Contains(body, "<textarea") || !strings.Contains(body, "fabrikam.com") {
+			t.Fatalf("viewer page: %d\n%s", resp.StatusCode, body)
+		}
+		if resp, _ := v.post("/t/alpha/settings/detection", url.Values{"partners": {"evil.example"}}); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("viewer save: %d", resp.StatusCode)
+		}
+
+		// Another tenant's settings do not exist for alice.
+		for _, path := range []string{"/t/bravo/settings/detection", "/t/nosuch/settings/detection"} {
+			if resp, body := b.get(path); resp.StatusCode != http.StatusNotFound || strings.Contains(body, "Bravo") {
+				t.Errorf("GET %s: %d", path, resp.StatusCode)
+			}
+			if resp, _ := b.post(path, url.Values{"partners": {"evil.example"}}); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("POST %s: %d", path, resp.StatusCode)
+			}
+		}
+		if now, _ := c.st.DetectionSettings(ctx, alpha.ID); !slices.Equal(now.Partners, []string{"fabrikam.com"}) {
+			t.Fatalf("a refused request changed the settings: %+v", now)
+		}
+
+		// The save is in the audit trail, once.
+		_, body = b.get("/t/alpha/audit?action=detection_settings.update")
+		if strings.Count(body, "<td>detection_settings.update</td>") != 1 || !strings.Contains(body, "accepted_domains=2 vips=1 partners=1 allow=0 deny=1") {
+			t.Fatalf("audit page:\n%s", body)
+		}
+	})
+}
