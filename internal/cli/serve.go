@@ -65,7 +65,7 @@ func (a *app) serve(ctx context.Context, ln net.Listener, started func(ctx conte
 		return err
 	}
 	defer stopWebhooks()
-	h, err := web.New(web.Options{Store: svc.Store, Tenants: svc, Actions: conn, Tester: conn, Registry: reg, Log: log, PublicHost: cfg.PublicHost, Now: a.now,
+	h, err := web.New(web.Options{Store: svc.Store, Tenants: svc, Actions: conn, Tester: conn, Reanalyzer: pipe, Registry: reg, Log: log, PublicHost: cfg.PublicHost, Now: a.now,
 		WebhookAllowInsecure: cfg.WebhookAllowInsecure})
 	if err != nil {
 		return err

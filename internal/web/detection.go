@@ -83,7 +83,47 @@ func (s *Server) saveDetection(ctx context.Context, t store.Tenant, actor string
 	return s.st.DetectionSettings(ctx, t.ID)
 }
 
+// Reanalyzer analyses every message of a tenant again, in the background
+// (the pipeline's Reanalyze), and says how many it queued.
+type Reanalyzer interface {
+	Reanalyze(ctx context.Context, tenantID string, outdated bool) (int, error)
+}
+
+// reanalyze queues every message of the tenant for analysis with its
+// current settings, and audits it.
+func (s *Server) reanalyze(ctx context.Context, t store.Tenant, actor string) (int, error) {
+	n, err := s.reanalyzer.Reanalyze(ctx, t.ID, false)
+	if err != nil {
+		return 0, err
+	}
+	if err := s.st.AddAudit(ctx, store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: s.now().UTC(), Actor: actor,
+		Action: "analysis.reanalyze", Outcome: store.AuditOK, Detail: fmt.Sprintf("%d messages queued for analysis", n)}); err != nil {
+		return 0, err
+	}
+	s.log.Info("re-analysis queued", "request_id", requestID(ctx), "tenant", t.Slug, "actor", actor, "messages", n)
+	return n, nil
+}
+
 // API.
+
+// apiReanalyze queues every message of the tenant for analysis again, with
+// the detection settings as they are now: 202 {"queued": n}.
+func (s *Server) apiReanalyze(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.apiTenant(r, store.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	if s.reanalyzer == nil {
+		return &apiError{http.StatusServiceUnavailable, "unavailable", "re-analysis is not available on this server"}
+	}
+	n, err := s.reanalyze(r.Context(), t, tokenActor(r))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	return json.NewEncoder(w).Encode(map[string]int{"queued": n})
+}
 
 func (s *Server) apiDetection(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.apiTenant(r, store.RoleViewer)
@@ -134,6 +174,7 @@ type detectionList struct {
 type detectionForm struct {
 	Lists        []detectionList
 	CanEdit      bool
+	CanReanalyze bool   // the server can analyse the tenant's messages again
 	Organization string // the tenant's *.onmicrosoft.com domain, when connected
 	UpdatedBy    string
 	UpdatedAt    time.Time
@@ -193,6 +234,7 @@ func (s *Server) detectionPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderDetection(w http.ResponseWriter, r *http.Request, t store.Tenant, status int, f detectionForm) error {
+	f.CanReanalyze = f.CanEdit && s.reanalyzer != nil
 	if t.Connection != nil {
 		f.Organization = t.Connection.Organization
 	}
@@ -219,7 +261,8 @@ func (s *Server) saveDetectionForm(w http.ResponseWriter, r *http.Request) error
 	}
 	f := r.PostForm
 	u, _ := currentUser(r)
-	_, err = s.saveDetection(r.Context(), t, "user:"+u.Username, store.DetectionSettings{
+	actor := "user:" + u.Username
+	_, err = s.saveDetection(r.Context(), t, actor, store.DetectionSettings{
 		AcceptedDomains: lines(f.Get("accepted_domains")), VIPs: lines(f.Get("vips")), Partners: lines(f.Get("partners")),
 		Allow: lines(f.Get("allow")), Deny: lines(f.Get("deny"))})
 	var se *store.SettingsError
@@ -247,7 +290,14 @@ func (s *Server) saveDetectionForm(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/t/"+t.Slug+"/settings/detection?flash=detection-saved", http.StatusSeeOther)
+	flash := "detection-saved"
+	if f.Get("reanalyze") != "" && s.reanalyzer != nil {
+		if _, err := s.reanalyze(r.Context(), t, actor); err != nil {
+			return err
+		}
+		flash = "detection-saved-reanalyzing"
+	}
+	http.Redirect(w, r, "/t/"+t.Slug+"/settings/detection?flash="+flash, http.StatusSeeOther)
 	return nil
 }
 

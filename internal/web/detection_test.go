@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/qtriage/qtriage/internal/access"
+	"github.com/qtriage/qtriage/internal/demo"
+	"github.com/qtriage/qtriage/internal/m365sim"
 	"github.com/qtriage/qtriage/internal/store"
 )
 
@@ -260,6 +262,92 @@ func TestConsoleDetectionSettings(t *testing.T) {
 		_, body = b.get("/t/alpha/audit?action=detection_settings.update")
 		if strings.Count(body, "<td>detection_settings.update</td>") != 1 || !strings.Contains(body, "accepted_domains=2 vips=1 partners=1 allow=0 deny=1") {
 			t.Fatalf("audit page:\n%s", body)
+		}
+	})
+}
+
+// TestReanalyzeWithNewSettings goes the way an admin does when a supplier
+// look-alike was released as benign: name the partner on the settings page,
+// ask for every message to be analysed again, and see the look-alike turn
+// malicious; the API offers the same to admins only.
+func TestReanalyzeWithNewSettings(t *testing.T) {
+	backends(t, func(t *testing.T, dbURL string) {
+		lc := newLiveConsole(t, dbURL)
+		ctx := context.Background()
+		msgs, _ := demo.Messages()
+		var lookalike demo.Message
+		for _, m := range msgs {
+			if strings.Contains(m.File, "vendor-bank-change-lookalike") {
+				lookalike = m
+			}
+		}
+		if _, err := lc.sim.AddMessage("contoso", lookalike.Raw, m365sim.MessageMeta{Type: m365sim.QuarantineType(lookalike.QuarantineType),
+			Recipients: lookalike.Recipients, Received: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := lc.pipe.SyncNow(ctx, lc.ten.ID); err != nil {
+			t.Fatal(err)
+		}
+		verdict := func() string {
+			// One quarantine item per recipient, one message and report.
+			items, err := lc.st.Items(ctx, store.ItemFilter{TenantID: lc.ten.ID, Sender: "fabrikarn", Limit: 5})
+			if err != nil || len(items) == 0 {
+				return fmt.Sprintf("%d items, %v", len(items), err)
+			}
+			for _, it := range items[1:] {
+				if it.Verdict != items[0].Verdict {
+					return "mixed"
+				}
+			}
+			return items[0].Verdict
+		}
+		waitFor := func(want string) {
+			t.Helper()
+			deadline := time.Now().Add(30 * time.Second)
+			for verdict() != want {
+				if time.Now().After(deadline) {
+					t.Fatalf("verdict %q, want %q", verdict(), want)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		waitFor("benign") // nothing tells qtriage that Fabrikam is a partner
+
+		b := newBrowser(t, lc.url)
+		b.login("adm", testPassword)
+		if _, body := b.get("/t/contoso/settings/detection"); !strings.Contains(body, `name="reanalyze"`) {
+			t.Fatal("no re-analysis choice on the settings page")
+		}
+		resp, _ := b.post("/t/contoso/settings/detection", url.Values{"partners": {"fabrikam.example"}, "reanalyze": {"1"}})
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "flash=detection-saved-reanalyzing") {
+			t.Fatalf("save: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		waitFor("malicious")
+		all, err := lc.st.AuditEvents(ctx, lc.ten.ID, 0)
+		var evs []store.AuditEvent
+		for _, e := range all {
+			if e.Action == "analysis.reanalyze" {
+				evs = append(evs, e)
+			}
+		}
+		if err != nil || len(evs) != 1 || evs[0].Actor != "user:adm" || !strings.Contains(evs[0].Detail, "13 messages queued") {
+			t.Errorf("audit: %+v, %v", evs, err)
+		}
+
+		token := func(role store.Role) string {
+			secret, _, err := access.Create(ctx, lc.st, string(role), lc.ten.ID, role, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return secret
+		}
+		api := lc.url + "/api/v1/tenants/contoso/reanalyze"
+		if status, _ := apiCall(t, "POST", api, token(store.RoleAnalyst), ""); status != http.StatusForbidden {
+			t.Errorf("analyst: %d, want 403", status)
+		}
+		status, got := apiCall(t, "POST", api, token(store.RoleAdmin), "")
+		if status != http.StatusAccepted || got["queued"] != float64(13) {
+			t.Errorf("admin: %d %v, want 202 and 13 queued", status, got)
 		}
 	})
 }

@@ -314,7 +314,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 		csv = "?"
 	}
 	return s.render(w, r, http.StatusOK, "audit", page{Title: "Audit", Tenant: &t, Data: map[string]any{
-		"Events": evs, "Filter": f, "CSV": csv + "&format=csv", "Actions": []string{"quarantine.release", "quarantine.delete", "verdict.override", "detection_settings.update"},
+		"Events": evs, "Filter": f, "CSV": csv + "&format=csv", "Actions": []string{"quarantine.release", "quarantine.delete", "verdict.override", "detection_settings.update", "analysis.reanalyze"},
 	}})
 }
 

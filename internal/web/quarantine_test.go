@@ -119,7 +119,7 @@ func newLiveConsole(t *testing.T, dbURL string) *liveConsole {
 			t.Fatal(err)
 		}
 	}
-	h, err := web.New(web.Options{Store: st, Tenants: svc, Actions: conn, Tester: conn, WebhookAllowInsecure: true})
+	h, err := web.New(web.Options{Store: st, Tenants: svc, Actions: conn, Tester: conn, Reanalyzer: pipe, WebhookAllowInsecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,6 +41,10 @@ type Options struct {
 	// Tester runs the connection test (the "Test connection" button);
 	// without it the button is not offered.
 	Tester Tester
+	// Reanalyzer analyses a tenant's messages again (the "re-analyse"
+	// choice of the detection settings page and POST …/reanalyze); without
+	// it neither is offered.
+	Reanalyzer Reanalyzer
 	// Registry is where /metrics reads from and the server registers its
 	// own metrics; the pipeline registers into the same one. A new registry
 	// when nil.
@@ -60,6 +64,7 @@ type Server struct {
 	tenants    *tenant.Service
 	actions    Actions
 	tester     Tester
+	reanalyzer Reanalyzer
 
 	webhookAllowInsecure bool
 
@@ -87,7 +92,7 @@ func New(o Options) (*Server, error) {
 	if o.PublicHost == "" {
 		o.PublicHost = "qtriage.local"
 	}
-	s := &Server{st: o.Store, log: o.Log, publicHost: o.PublicHost, now: o.Now, mux: http.NewServeMux(), tenants: o.Tenants, actions: o.Actions, tester: o.Tester,
+	s := &Server{st: o.Store, log: o.Log, publicHost: o.PublicHost, now: o.Now, mux: http.NewServeMux(), tenants: o.Tenants, actions: o.Actions, tester: o.Tester, reanalyzer: o.Reanalyzer,
 		webhookAllowInsecure: o.WebhookAllowInsecure,
 		throttle:             newThrottle(5, 15*time.Minute), csrf: http.NewCrossOriginProtection()}
 	var err error
@@ -141,6 +146,7 @@ func New(o Options) (*Server, error) {
 	s.mux.Handle("GET /api/v1/tenants/{slug}/audit", s.api(s.apiAudit))
 	s.mux.Handle("GET /api/v1/tenants/{slug}/detection-settings", s.api(s.apiDetection))
 	s.mux.Handle("PUT /api/v1/tenants/{slug}/detection-settings", s.api(s.apiSetDetection))
+	s.mux.Handle("POST /api/v1/tenants/{slug}/reanalyze", s.api(s.apiReanalyze))
 	s.mux.Handle("GET /api/v1/tenants/{slug}/webhooks", s.api(s.apiWebhooks))
 	s.mux.Handle("POST /api/v1/tenants/{slug}/webhooks", s.api(s.apiCreateWebhook))
 	s.mux.Handle("GET /api/v1/tenants/{slug}/webhooks/deliveries", s.api(s.apiDeliveries))
