@@ -5,7 +5,11 @@ import (
 	"strings"
 )
 
-// Context is what the tenant knows, given with each message.
+// Context is what the tenant knows, given with each message. Domains may be
+// given in either form of an IDN (they are compared in ASCII form). Entries
+// that would vouch for unrelated parties are ignored: a shared domain or a
+// free-mail provider among the tenant domains or on the allow list (see
+// SharedDomain and FreeMailDomain), a VIP name VIPName refuses.
 type Context struct {
 	// TenantDomains are the tenant's own accepted domains (contoso.com).
 	TenantDomains []string `json:"tenant_domains,omitempty"`
@@ -51,6 +55,16 @@ func normalizeList(in []string) []string {
 		if s != "" {
 			out = append(out, s)
 		}
+	}
+	return out
+}
+
+// asciiList is normalizeList with the domain of every entry, a domain or
+// an address, in its ASCII form.
+func asciiList(in []string) []string {
+	out := normalizeList(in)
+	for i, e := range out {
+		out[i] = asciiEntry(e)
 	}
 	return out
 }

@@ -65,15 +65,23 @@ const maxTextBytes = 256 << 10
 // newInput computes the shared facts of a message.
 func newInput(m *message.Message, c Context, brands *brandIndex) *Input {
 	in := &Input{Msg: m, Ctx: c, brands: brands}
-	in.tenant = normalizeList(c.TenantDomains)
-	for _, d := range normalizeList(c.KnownDomains) {
+	// Domains are compared in ASCII form, and entries that would trust
+	// unrelated parties or match every display name are left out (see
+	// SharedDomain, FreeMailDomain, VIPName): settings stored before those
+	// were refused, or given on the command line.
+	in.tenant = trustedDomains(asciiList(c.TenantDomains))
+	for _, d := range asciiList(c.KnownDomains) {
 		if r := registrable(d); r != "" {
 			in.known = append(in.known, r)
 		}
 	}
-	in.vips = normalizeList(c.VIPs)
-	in.allow = normalizeList(c.Allow)
-	in.deny = normalizeList(c.Deny)
+	for _, v := range normalizeList(c.VIPs) {
+		if VIPName(v) == "" {
+			in.vips = append(in.vips, v)
+		}
+	}
+	in.allow = trustedDomains(asciiList(c.Allow))
+	in.deny = asciiList(c.Deny)
 	if len(c.Brands) > 0 {
 		in.brands = brands.with(c.Brands)
 	}
@@ -174,8 +182,10 @@ func salvageAddress(v string) (name, addr string) {
 	return name, strings.ToLower(addr)
 }
 
-// isTenantDomain reports whether d (a registrable domain or host) is one of the tenant's.
+// isTenantDomain reports whether d (a registrable domain or host, in
+// either form of an IDN) is one of the tenant's or under one.
 func (in *Input) isTenantDomain(d string) bool {
+	d = asciiHost(d)
 	for _, t := range in.tenant {
 		if d == t || strings.HasSuffix(d, "."+t) {
 			return true
@@ -184,8 +194,11 @@ func (in *Input) isTenantDomain(d string) bool {
 	return false
 }
 
-// listed reports whether an address or its domain is in list.
+// listed returns the entry of list (ASCII domains, see asciiList) that
+// names addr or its domain, or a parent of the domain; "" when none does.
+// An IDN may be written in either form in addr and domain.
 func listed(list []string, addr, domain string) string {
+	addr, domain = asciiEntry(addr), asciiHost(domain)
 	for _, e := range list {
 		if e == "" {
 			continue

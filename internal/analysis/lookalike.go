@@ -104,7 +104,7 @@ func (in *Input) lookalikeOf(host string) (lookalike, bool) {
 		if !ok {
 			continue
 		}
-		if isMicrosoftTenantDomain(t) && (!madeToDeceive(k) || strings.ReplaceAll(c.raw, "-", "") == tl) {
+		if MicrosoftTenantDomain(t) && (!madeToDeceive(k) || strings.ReplaceAll(c.raw, "-", "") == tl) {
 			// Only the tenant's initial domain is known, not the accepted
 			// domains it owns (contoso-group.com for contosogroup): only a
 			// domain built to be mistaken for the name counts.
@@ -115,7 +115,7 @@ func (in *Input) lookalikeOf(host string) (lookalike, bool) {
 	// Partners and suppliers the tenant named: only a domain built to be
 	// mistaken for one counts. A typo may be another company's real name
 	// (logitec, logitech), and sharing a word of a name is no imitation.
-	if !slices.Contains(in.known, reg) {
+	if !slices.Contains(in.known, asciiHost(reg)) {
 		for _, k := range in.known {
 			kl := labelOf(k)
 			if len(kl) < 5 {
@@ -153,8 +153,9 @@ func madeToDeceive(k LookalikeKind) bool {
 	return k == LookalikeHomoglyph || k == LookalikePunycode || k == LookalikeDigitSwap
 }
 
-// isMicrosoftTenantDomain reports a tenant's initial domain (contoso.onmicrosoft.com).
-func isMicrosoftTenantDomain(d string) bool {
+// MicrosoftTenantDomain reports whether d, lower-case, is the initial
+// domain Microsoft gives a tenant (contoso.onmicrosoft.com) or under one.
+func MicrosoftTenantDomain(d string) bool {
 	for _, suf := range microsoftTenantSuffixes {
 		if strings.HasSuffix(strings.TrimSuffix(d, "."), suf) {
 			return true

@@ -307,37 +307,42 @@ func (a *app) reanalyzeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "reanalyze [--tenant slug] [--outdated]",
 		Short: "Queue analysis of stored messages again (--outdated: only those an older analyzer judged)",
-		Args:  cobra.NoArgs,
+		Long: `Queues the analysis of each tenant's stored messages again (or of one tenant's,
+with --tenant): every message, or with --outdated those without a report of
+this analyzer version (after an upgrade). It queues them here, a thousand at a
+time, and prints how many it queued; a running serve or worker process
+analyses them, after every sync, export and analysis of new mail (re-analyses
+take the lowest priority). Analyses still queued, by an earlier run or by a
+re-analysis asked for in the console, are neither queued again nor counted, so
+an interrupted run can simply be run again. A message whose verdict does not
+change is not announced to webhooks again.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			st, err := a.store(ctx)
 			if err != nil {
 				return err
 			}
-			tenants, err := st.Tenants(ctx)
-			if err != nil {
+			var tenants []store.Tenant
+			if slug != "" {
+				t, err := st.Tenant(ctx, slug)
+				if err != nil {
+					return fmt.Errorf("tenant %q: %w", slug, err)
+				}
+				tenants = append(tenants, t)
+			} else if tenants, err = st.Tenants(ctx); err != nil {
 				return err
 			}
 			p, _, err := a.pipeline(ctx, false, nil)
 			if err != nil {
 				return err
 			}
-			total := 0
 			for _, t := range tenants {
-				if slug != "" && t.Slug != slug {
-					continue
-				}
-				n, err := p.Reanalyze(ctx, t.ID, outdated)
+				n, err := p.QueueReanalysis(ctx, t.ID, outdated)
 				if err != nil {
-					return err
+					return fmt.Errorf("%s: %w (%d messages queued before it)", t.Slug, err, n)
 				}
 				fmt.Fprintf(a.stdout, "%s: %d messages queued for analysis\n", t.Slug, n)
-				total += n
-			}
-			if slug != "" && total == 0 {
-				if _, err := st.Tenant(ctx, slug); err != nil {
-					return fmt.Errorf("tenant %q: %w", slug, err)
-				}
 			}
 			return nil
 		},

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -26,6 +27,8 @@ var _ Analyzer = Engine{}
 func (e Engine) Version() string { return analysis.AnalyzerVersion }
 
 // Analyze parses and analyses raw for tenant t with its detection settings d.
+// When a detector fails for a reason other than the message, it returns
+// ErrDetectorFailed rather than a report without that detector's findings.
 func (e Engine) Analyze(ctx context.Context, t store.Tenant, d store.DetectionSettings, raw []byte, history HistoryFunc) (Analysis, error) {
 	limits := e.Limits
 	if limits == (message.Limits{}) {
@@ -38,6 +41,9 @@ func (e Engine) Analyze(ctx context.Context, t store.Tenant, d store.DetectionSe
 		return unreadable(err), nil
 	}
 	r := e.Engine.Analyze(ctx, m, analysisContext(t, d, history))
+	if err := incomplete(r); err != nil {
+		return Analysis{}, err
+	}
 	js, err := json.Marshal(r)
 	if err != nil {
 		return Analysis{}, fmt.Errorf("ingest: report: %w", err)
@@ -49,6 +55,30 @@ func (e Engine) Analyze(ctx context.Context, t store.Tenant, d store.DetectionSe
 	_, domain, _ := strings.Cut(sender, "@")
 	return Analysis{AnalyzerVersion: r.AnalyzerVersion, Verdict: string(r.Verdict), Confidence: r.Confidence,
 		Category: string(r.Category), Sender: sender, SenderDomain: domain, Brand: r.Brand, JSON: js}, nil
+}
+
+// ErrDetectorFailed: a detector ended with an error, which the message did
+// not cause (the sender history could not be read, the analysis was
+// cancelled). The report would lack the detector's findings and its
+// verdict could be wrong, so none is stored: the job fails and River
+// retries it.
+var ErrDetectorFailed = errors.New("ingest: a detector failed")
+
+// incomplete returns ErrDetectorFailed, with each detector's error, when a
+// detector of r ended with analysis.StatusError. A timeout or a panic is
+// the message's doing and would happen again: the report records it and
+// is kept.
+func incomplete(r analysis.Report) error {
+	var failed []error
+	for _, d := range r.Detectors {
+		if d.Status == analysis.StatusError {
+			failed = append(failed, fmt.Errorf("%s: %s", d.Name, d.Error))
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrDetectorFailed, errors.Join(failed...))
 }
 
 // analysisContext is what the engine knows of tenant t: its

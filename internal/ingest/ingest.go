@@ -3,13 +3,16 @@
 // before Microsoft expires it, stores it once per content hash, analyses it
 // and keeps the report — through throttling, crashes and several workers.
 //
-// Work is done by River jobs (river.go): a periodic schedule job enqueues a
+// Work is done by River jobs (service.go): a periodic schedule job enqueues a
 // sync job per tenant; a sync lists items and enqueues one export job per
 // item still to export; an export stores the message and enqueues one
-// analysis job per new message. Every job is idempotent and every step
-// re-derives what is left from the database, so a crash at any instant
-// loses nothing and duplicates nothing: the next sync re-enqueues whatever
-// is pending, and unique jobs keep duplicates out of the queue.
+// analysis job per new message. A re-analysis (after a change of the
+// tenant's detection settings, or of the analyzer) is one job per tenant
+// that queues the analyses of its messages a page at a time, behind all of
+// that work. Every job is idempotent and every step re-derives what is
+// left from the database, so a crash at any instant loses nothing and
+// duplicates nothing: the next sync re-enqueues whatever is pending, and
+// unique jobs keep duplicates out of the queue.
 package ingest
 
 import (
@@ -70,7 +73,10 @@ type Analysis struct {
 }
 
 // Analyzer analyses a raw message for a tenant, with the tenant's detection
-// settings as they are when the message is analysed.
+// settings as they are when the message is analysed. An error fails the
+// job, which River retries: for failures that may pass (the history could
+// not be read), not for what the message is (unreadable, too slow to
+// analyse), which belongs in the report.
 type Analyzer interface {
 	Version() string
 	Analyze(ctx context.Context, t store.Tenant, settings store.DetectionSettings, raw []byte, history HistoryFunc) (Analysis, error)

@@ -22,6 +22,8 @@ import (
 // (*sql.Tx) and PostgreSQL (pgx.Tx); this interface hides that.
 type queue interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	JobUpdate(ctx context.Context, id int64, params *river.JobUpdateParams) (*rivertype.JobRow, error)
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -31,6 +32,8 @@ type Service struct {
 	m     *metrics
 	db    *sql.DB // the store's writer: River's tables are beside ours
 	pg    bool
+	// page is how many messages a re-analysis queues at once.
+	page int
 
 	stopReaper context.CancelFunc
 	reaperDone chan struct{}
@@ -46,7 +49,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
-	s := &Service{o: o, pg: isPostgres(o.DB)}
+	s := &Service{o: o, pg: isPostgres(o.DB), page: reanalysisPage}
 	s.db, _ = store.WriterDB(o.Store)
 	var err error
 	if s.pg {
@@ -74,6 +77,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	river.AddWorker(workers, &syncWorker{s: s})
 	river.AddWorker(workers, &exportWorker{s: s})
 	river.AddWorker(workers, &analyzeWorker{s: s})
+	river.AddWorker(workers, &reanalyzeWorker{s: s})
 	cfg := &river.Config{
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}},
 		Workers: workers,
@@ -238,6 +242,16 @@ func (s *Service) SyncNow(ctx context.Context, tenantID string) error {
 	_, err := s.q.Insert(ctx, SyncArgs{TenantID: tenantID}, &river.InsertOpts{UniqueOpts: uniqueWhileQueued(), Priority: 1})
 	return err
 }
+
+// Job priorities are River's 1 to 4; a worker takes the highest (1) first,
+// and the oldest job within one. The pipeline's own jobs take 1 to 3:
+// schedules, syncs and analyses of new messages 1, exports by the time
+// their item has left (expiryPriority). Re-analysis alone takes 4, its own
+// job and the analyses it queues: a tenant admin can ask for it for a
+// million messages, and they wait for every tenant's syncs, exports and
+// analyses of new mail instead of holding them up. (Re-analyses of several
+// tenants take turns in the order they were asked for.)
+const reanalysisPriority = 4
 
 // Subscribe passes River's job events through, for progress and tests.
 func (s *Service) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func()) {
@@ -530,17 +544,18 @@ AND args->>'tenant_id' = $1`
 func (s *Service) window() int { return 2 * s.o.Workers }
 
 // expiryPriority maps time left before expiry to River's priorities (1 is
-// worked first), so the items closest to being lost go first.
+// worked first), so the items closest to being lost go first. It stops at
+// 3: 4 is re-analysis's (reanalysisPriority). Among the exports of 3 (a
+// week or more left) the tenant's window is filled closest to expiry
+// first (queueNextExports).
 func expiryPriority(left time.Duration) int {
 	switch {
 	case left < 48*time.Hour:
 		return 1
 	case left < 7*24*time.Hour:
 		return 2
-	case left < 14*24*time.Hour:
-		return 3
 	default:
-		return 4
+		return 3
 	}
 }
 
@@ -696,25 +711,150 @@ type analyzeOutput struct {
 	AnalyzerVersion string `json:"analyzer_version"`
 }
 
-// Reanalyze queues analysis of the tenant's stored messages: all of them,
-// or (outdated) those without a report of the current analyzer version. It
-// returns how many.
+// ErrReanalysisRunning is Reanalyze's answer when a re-analysis of the
+// tenant is queued or running already: it queued nothing.
+var ErrReanalysisRunning = errors.New("ingest: a re-analysis of the tenant is already queued or running")
+
+// ReanalyzeArgs analyses a tenant's stored messages again: all of them, or
+// (Outdated) those without a report of the current analyzer version. It
+// queues their analyses a page at a time (reanalyzeWorker).
+type ReanalyzeArgs struct {
+	// The tenant alone makes the job unique: one re-analysis of a tenant
+	// at a time, whichever messages it goes through.
+	TenantID string `json:"tenant_id" river:"unique"`
+	Outdated bool   `json:"outdated,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (ReanalyzeArgs) Kind() string { return "qtriage.reanalyze" }
+
+// reanalysisPage is how many messages a re-analysis queues at once: one
+// query of the store and one insert of River's.
+const reanalysisPage = 1000
+
+// Reanalyze queues a re-analysis of the tenant's stored messages: all of
+// them, or (outdated) those without a report of the current analyzer
+// version. It counts them and queues one job, which queues their analyses
+// (see ReanalyzeArgs), and returns the count; ErrReanalysisRunning, and
+// nothing queued, when a re-analysis of the tenant is queued or running.
 func (s *Service) Reanalyze(ctx context.Context, tenantID string, outdated bool) (int, error) {
-	// No analyzer is versioned with spaces and parentheses, so that lists
-	// every message. ("\x00" did too on SQLite, but PostgreSQL refuses NUL
-	// in text.)
-	version := "(every message)"
-	if outdated {
-		version = s.o.Analyzer.Version()
-	}
-	hashes, err := s.o.Store.Unanalysed(ctx, tenantID, version, 1_000_000)
+	n, err := s.o.Store.CountMessageHashes(ctx, tenantID, s.outdatedFor(outdated))
 	if err != nil {
 		return 0, err
 	}
-	for _, h := range hashes {
-		if err := s.queueAnalysis(ctx, tenantID, h, !outdated); err != nil {
-			return 0, err
+	res, err := s.q.Insert(ctx, ReanalyzeArgs{TenantID: tenantID, Outdated: outdated},
+		&river.InsertOpts{UniqueOpts: uniqueWhileQueued(), Priority: reanalysisPriority})
+	if err != nil {
+		return 0, err
+	}
+	if res.UniqueSkippedAsDuplicate {
+		return 0, ErrReanalysisRunning
+	}
+	return n, nil
+}
+
+// QueueReanalysis queues the analyses of a re-analysis here, a page at a
+// time, as the re-analysis job does (for qtriage reanalyze, which no
+// request timeout bounds and whose operator sees the outcome). It returns
+// how many it queued: analyses still queued are neither queued again nor
+// counted, so running it again after an interruption is harmless (and,
+// outdated, queues just the rest).
+func (s *Service) QueueReanalysis(ctx context.Context, tenantID string, outdated bool) (int, error) {
+	p, err := s.queueReanalysis(ctx, tenantID, outdated, reanalysisProgress{}, nil)
+	return p.Queued, err
+}
+
+// outdatedFor is the store's argument that selects a re-analysis's
+// messages: "" for all of them.
+func (s *Service) outdatedFor(outdated bool) string {
+	if outdated {
+		return s.o.Analyzer.Version()
+	}
+	return ""
+}
+
+// reanalysisProgress is a re-analysis job's output. The job records it
+// after each page, so that when it runs again (retried after an error, or
+// made available again after its process died) it goes on after the last
+// page it queued. A page queued again would be harmless anyway: analysis
+// jobs are unique while queued, and analysing a message again only
+// replaces its report.
+type reanalysisProgress struct {
+	After  string `json:"after,omitempty"` // the last hash queued (hex)
+	Queued int    `json:"queued"`          // analyses queued (not those queued already)
+	Done   bool   `json:"done,omitempty"`
+}
+
+type reanalyzeWorker struct {
+	river.WorkerDefaults[ReanalyzeArgs]
+	s *Service
+}
+
+// Timeout: a page takes well under a second; a job that runs out of time
+// is retried, and goes on where it was.
+func (w *reanalyzeWorker) Timeout(*river.Job[ReanalyzeArgs]) time.Duration { return 30 * time.Minute }
+
+func (w *reanalyzeWorker) Work(ctx context.Context, job *river.Job[ReanalyzeArgs]) error {
+	var p reanalysisProgress
+	if out := job.Output(); len(out) > 0 { // run before: go on after its last page
+		err := json.Unmarshal(out, &p)
+		if err == nil {
+			_, err = hex.DecodeString(p.After)
+		}
+		if err != nil {
+			w.s.o.Log.Warn("re-analysis progress unreadable: going through every message again", "job", job.ID, "err", err)
+			p = reanalysisProgress{}
 		}
 	}
-	return len(hashes), nil
+	p, err := w.s.queueReanalysis(ctx, job.Args.TenantID, job.Args.Outdated, p, func(now reanalysisProgress) error {
+		_, err := w.s.q.JobUpdate(ctx, job.ID, &river.JobUpdateParams{Output: now})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	p.Done = true
+	return river.RecordOutput(ctx, p)
+}
+
+// queueReanalysis queues the analyses of the re-analysis's messages after
+// p.After (a hash in hex, valid or ""), a page at a time, at
+// reanalysisPriority, and calls saved (if set) with the progress after
+// each page. Forced (not outdated), the analyses replace reports of the
+// current analyzer version too.
+func (s *Service) queueReanalysis(ctx context.Context, tenantID string, outdated bool, p reanalysisProgress, saved func(reanalysisProgress) error) (reanalysisProgress, error) {
+	after, _ := hex.DecodeString(p.After)
+	version := s.outdatedFor(outdated)
+	for {
+		hashes, err := s.o.Store.MessageHashes(ctx, tenantID, version, after, s.page)
+		if err != nil || len(hashes) == 0 {
+			return p, err
+		}
+		jobs := make([]river.InsertManyParams, len(hashes))
+		for i, h := range hashes {
+			jobs[i] = river.InsertManyParams{
+				Args:       AnalyzeArgs{TenantID: tenantID, SHA256: hex.EncodeToString(h), Force: !outdated},
+				InsertOpts: &river.InsertOpts{UniqueOpts: uniqueWhileQueued(), Priority: reanalysisPriority},
+			}
+		}
+		res, err := s.q.InsertMany(ctx, jobs)
+		if err != nil {
+			return p, err
+		}
+		for _, r := range res {
+			if !r.UniqueSkippedAsDuplicate {
+				p.Queued++
+			}
+		}
+		after = hashes[len(hashes)-1]
+		p.After = hex.EncodeToString(after)
+		if saved != nil {
+			if err := saved(p); err != nil {
+				return p, err
+			}
+		}
+		if len(hashes) < s.page {
+			return p, nil
+		}
+	}
 }

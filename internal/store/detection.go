@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"golang.org/x/net/idna"
+
+	"github.com/qtriage/qtriage/internal/analysis"
 )
 
 // DetectionSettings are what a tenant tells the analysis about itself.
@@ -69,9 +71,24 @@ func (e *SettingsError) Error() string {
 // Normalize trims, lowercases domains and addresses (VIP names keep their
 // case but are trimmed and have inner white space collapsed), drops empty
 // entries and duplicates, keeps order, and validates: domains must be valid
-// host names (IDN allowed, stored as given lowercased), addresses must be
-// local@domain, at most 500 entries per list and 254 bytes per entry. The
-// error names the list and the first bad entry, so the console can show it.
+// host names (IDN allowed, stored in ASCII form, xn--..., as the analysis
+// compares them, and so is the domain of an address), addresses must be
+// local@domain, at most 500 non-empty entries per list and 254 bytes per
+// entry. The error names the list and the first bad entry, so the console
+// can show it.
+//
+// The analysis trusts a tenant or allow-listed domain with every domain
+// under it, so entries that would trust unrelated parties are refused (the
+// knowledge is the analysis package's):
+//   - in every list, a domain that is a public suffix (co.uk, github.io) or
+//     a suffix Microsoft gives tenants their domains under (onmicrosoft.com);
+//   - in accepted_domains, a free-mail provider (gmail.com) and any
+//     Microsoft tenant domain (*.onmicrosoft.com): the tenant's own is added
+//     by the analysis step, another tenant's is not this tenant's;
+//   - in allow, a free-mail provider as a domain (an address there is fine);
+//   - in vips, a name with invisible formatting characters (zero-width,
+//     bidi controls) or with fewer than two letters as the analysis reads
+//     names (analysis.VIPName).
 //
 // In Allow and Deny a leading "@" marks a domain ("@contoso.com" is stored
 // as contoso.com). Duplicate VIP names are found ignoring case; the first
@@ -79,7 +96,7 @@ func (e *SettingsError) Error() string {
 func (s DetectionSettings) Normalize() (DetectionSettings, error) {
 	var err error
 	out := s
-	if out.AcceptedDomains, err = normalizeList(listAcceptedDomains, s.AcceptedDomains, normalizeDomain); err != nil {
+	if out.AcceptedDomains, err = normalizeList(listAcceptedDomains, s.AcceptedDomains, normalizeAccepted); err != nil {
 		return DetectionSettings{}, err
 	}
 	if out.VIPs, err = normalizeList(listVIPs, s.VIPs, normalizeName); err != nil {
@@ -88,7 +105,7 @@ func (s DetectionSettings) Normalize() (DetectionSettings, error) {
 	if out.Partners, err = normalizeList(listPartners, s.Partners, normalizeDomain); err != nil {
 		return DetectionSettings{}, err
 	}
-	if out.Allow, err = normalizeList(listAllow, s.Allow, normalizeSender); err != nil {
+	if out.Allow, err = normalizeList(listAllow, s.Allow, normalizeAllow); err != nil {
 		return DetectionSettings{}, err
 	}
 	if out.Deny, err = normalizeList(listDeny, s.Deny, normalizeSender); err != nil {
@@ -97,12 +114,30 @@ func (s DetectionSettings) Normalize() (DetectionSettings, error) {
 	return out, nil
 }
 
+// maxRawEntryLen bounds an entry as given, before the IDNA work: a domain
+// in Unicode form takes at most four bytes for each byte of its ASCII form.
+const maxRawEntryLen = 4 * maxSettingsEntryLen
+
 // normalizeList applies norm to every entry of in, which returns the entry
 // as stored ("" to drop it) and the key duplicates are found by, or why the
-// entry is rejected. The result is never nil.
+// entry is rejected. The list's length and the entries' are checked first,
+// so that a huge list costs no IDNA work. The result is never nil.
 func normalizeList(list string, in []string, norm func(string) (entry, key, reason string)) ([]string, error) {
-	out := make([]string, 0, len(in))
-	seen := make(map[string]bool, len(in))
+	n := 0
+	for _, raw := range in {
+		t := strings.TrimSpace(raw)
+		if len(t) > maxRawEntryLen {
+			return nil, &SettingsError{List: list, Entry: raw, Reason: fmt.Sprintf("longer than %d bytes", maxSettingsEntryLen)}
+		}
+		if t != "" {
+			n++
+		}
+	}
+	if n > maxSettingsEntries {
+		return nil, &SettingsError{List: list, Reason: fmt.Sprintf("%d entries, at most %d allowed", n, maxSettingsEntries)}
+	}
+	out := make([]string, 0, n)
+	seen := make(map[string]bool, n)
 	for _, raw := range in {
 		e, key, reason := norm(raw)
 		if reason == "" && len(e) > maxSettingsEntryLen {
@@ -117,9 +152,6 @@ func normalizeList(list string, in []string, norm func(string) (entry, key, reas
 		seen[key] = true
 		out = append(out, e)
 	}
-	if len(out) > maxSettingsEntries {
-		return nil, &SettingsError{List: list, Reason: fmt.Sprintf("%d entries, at most %d allowed", len(out), maxSettingsEntries)}
-	}
 	return out, nil
 }
 
@@ -133,34 +165,64 @@ var hostProfile = idna.New(
 	idna.StrictDomainName(true),
 )
 
+// normalizeDomain reads a domain entry of any list: valid, in ASCII form,
+// and not shared by unrelated parties.
 func normalizeDomain(raw string) (string, string, string) {
 	d := strings.ToLower(strings.TrimSpace(raw))
 	if d == "" {
 		return "", "", ""
 	}
-	if reason := checkDomain(d); reason != "" {
+	ascii, ok := asciiDomain(d)
+	if !ok {
+		return "", "", "not a valid domain name"
+	}
+	if reason := analysis.SharedDomain(ascii); reason != "" {
 		return "", "", reason
 	}
-	return d, d, ""
+	return ascii, ascii, ""
 }
 
-// checkDomain returns why d, lower-case, is not a host name usable as a
-// mail domain, or "".
-func checkDomain(d string) string {
-	const bad = "not a valid domain name"
+// normalizeAccepted reads an entry of accepted_domains: the tenant's own
+// domains, which the analysis trusts most.
+func normalizeAccepted(raw string) (string, string, string) {
+	d, key, reason := normalizeDomain(raw)
+	switch {
+	case d == "" || reason != "":
+		return d, key, reason
+	case analysis.FreeMailDomain(d):
+		return "", "", "a free-mail provider: anyone can get an address there"
+	case analysis.MicrosoftTenantDomain(d):
+		return "", "", "a Microsoft 365 tenant domain: qtriage already counts the tenant's own (its Organization), and another tenant's must not count as this one's"
+	}
+	return d, key, ""
+}
+
+// normalizeAllow reads an entry of allow: a domain there vouches for every
+// address under it.
+func normalizeAllow(raw string) (string, string, string) {
+	e, key, reason := normalizeSender(raw)
+	if reason == "" && e != "" && !strings.Contains(e, "@") && analysis.FreeMailDomain(e) {
+		return "", "", "a free-mail provider: anyone can get an address there; name the address instead"
+	}
+	return e, key, reason
+}
+
+// asciiDomain returns d, lower-case, in ASCII form, or false when it is not
+// a host name usable as a mail domain.
+func asciiDomain(d string) (string, bool) {
 	if !strings.Contains(d, ".") || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") {
-		return bad
+		return "", false
 	}
 	ascii, err := hostProfile.ToASCII(d)
 	if err != nil {
-		return bad
+		return "", false
 	}
 	// The mapping must not change the name (full-width dots, compatibility
-	// characters): what is stored is what is matched.
+	// characters): what the admin typed is what is matched.
 	if u, err := hostProfile.ToUnicode(ascii); err != nil || (u != d && ascii != d) {
-		return bad
+		return "", false
 	}
-	return ""
+	return ascii, true
 }
 
 func normalizeSender(raw string) (string, string, string) {
@@ -175,14 +237,17 @@ func normalizeSender(raw string) (string, string, string) {
 	if !ok {
 		return normalizeDomain(e)
 	}
+	const bad = "not a valid address (local@domain)"
 	if local == "" || strings.ContainsAny(local, "@<>()[]\\,;:\"") || strings.ContainsFunc(local, func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsControl(r)
 	}) || strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
-		return "", "", "not a valid address (local@domain)"
+		return "", "", bad
 	}
-	if checkDomain(domain) != "" {
-		return "", "", "not a valid address (local@domain)"
+	ascii, ok := asciiDomain(domain)
+	if !ok {
+		return "", "", bad
 	}
+	e = local + "@" + ascii
 	return e, e, ""
 }
 
@@ -190,7 +255,16 @@ func normalizeName(raw string) (string, string, string) {
 	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsControl(r) && !unicode.IsSpace(r) }) {
 		return "", "", "contains control characters"
 	}
+	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.Is(unicode.Cf, r) }) {
+		return "", "", "contains invisible formatting characters (zero-width or bidi controls)"
+	}
 	n := strings.Join(strings.Fields(raw), " ")
+	if n == "" {
+		return "", "", ""
+	}
+	if reason := analysis.VIPName(n); reason != "" {
+		return "", "", reason
+	}
 	return n, strings.ToLower(n), ""
 }
 

@@ -24,8 +24,9 @@ func TestDetectionSettingsNormalize(t *testing.T) {
 		name string
 		in   store.DetectionSettings
 		want store.DetectionSettings // when wantErr is ""
-		// wantErr is the list the error names, and wantEntry the entry.
-		wantErr, wantEntry string
+		// wantErr is the list the error names, wantEntry the entry and
+		// wantReason part of the reason ("" to not check it).
+		wantErr, wantEntry, wantReason string
 	}{
 		{
 			name: "ok/empty",
@@ -52,9 +53,39 @@ func TestDetectionSettingsNormalize(t *testing.T) {
 			},
 		},
 		{
-			name: "ok/IDN kept as given, lowercased",
-			in:   store.DetectionSettings{Partners: []string{"Bücher.Example", "ПРИМЕР.рф"}, Allow: []string{"info@bücher.example"}},
-			want: store.DetectionSettings{AcceptedDomains: []string{}, VIPs: []string{}, Partners: []string{"bücher.example", "пример.рф"}, Allow: []string{"info@bücher.example"}, Deny: []string{}},
+			name: "ok/IDN in ASCII form",
+			in: store.DetectionSettings{
+				AcceptedDomains: []string{"Bücher.Example"},
+				Partners:        []string{"Bücher.Example", "ПРИМЕР.рф", "xn--bcher-kva.example"},
+				Allow:           []string{"info@bücher.example", "Info@XN--BCHER-KVA.example"},
+				Deny:            []string{"@bücher.example", "bücher.example"},
+			},
+			want: store.DetectionSettings{
+				AcceptedDomains: []string{"xn--bcher-kva.example"},
+				VIPs:            []string{},
+				Partners:        []string{"xn--bcher-kva.example", "xn--e1afmkfd.xn--p1ai"},
+				Allow:           []string{"info@xn--bcher-kva.example"},
+				Deny:            []string{"xn--bcher-kva.example"},
+			},
+		},
+		{
+			name: "ok/free mail where it trusts no one",
+			in: store.DetectionSettings{
+				Partners: []string{"gmail.com"},
+				Allow:    []string{"jane.doe@gmail.com", "ops@contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com"},
+				Deny:     []string{"@outlook.com", "scam@gmail.com", "evil.onmicrosoft.com"},
+			},
+			want: store.DetectionSettings{
+				AcceptedDomains: []string{}, VIPs: []string{},
+				Partners: []string{"gmail.com"},
+				Allow:    []string{"jane.doe@gmail.com", "ops@contoso.onmicrosoft.com", "fabrikam.onmicrosoft.com"},
+				Deny:     []string{"outlook.com", "scam@gmail.com", "evil.onmicrosoft.com"},
+			},
+		},
+		{
+			name: "ok/VIP names with two letters or more",
+			in:   store.DetectionSettings{VIPs: []string{"Jo", "J. Doe", "李明", "Zoë O'Brien-Smith"}},
+			want: store.DetectionSettings{AcceptedDomains: []string{}, VIPs: []string{"Jo", "J. Doe", "李明", "Zoë O'Brien-Smith"}, Partners: []string{}, Allow: []string{}, Deny: []string{}},
 		},
 		{
 			name: "ok/duplicates and case folded, order kept",
@@ -74,6 +105,11 @@ func TestDetectionSettingsNormalize(t *testing.T) {
 			in:   store.DetectionSettings{Partners: many(500)},
 			want: store.DetectionSettings{AcceptedDomains: []string{}, VIPs: []string{}, Partners: many(500), Allow: []string{}, Deny: []string{}},
 		},
+		{
+			name: "ok/500 entries and blank lines",
+			in:   store.DetectionSettings{Deny: append(append([]string{"", " "}, many(500)...), "\t", "")},
+			want: store.DetectionSettings{AcceptedDomains: []string{}, VIPs: []string{}, Partners: []string{}, Allow: []string{}, Deny: many(500)},
+		},
 		{name: "error/domain with space", in: store.DetectionSettings{Partners: []string{"ok.example", "fab rikam.example"}}, wantErr: "partners", wantEntry: "fab rikam.example"},
 		{name: "error/domain without dot", in: store.DetectionSettings{AcceptedDomains: []string{"localhost"}}, wantErr: "accepted_domains", wantEntry: "localhost"},
 		{name: "error/domain with underscore", in: store.DetectionSettings{AcceptedDomains: []string{"a_b.example"}}, wantErr: "accepted_domains", wantEntry: "a_b.example"},
@@ -91,6 +127,43 @@ func TestDetectionSettingsNormalize(t *testing.T) {
 		{name: "error/VIP too long", in: store.DetectionSettings{VIPs: []string{strings.Repeat("x", 255)}}, wantErr: "vips", wantEntry: strings.Repeat("x", 255)},
 		{name: "error/VIP with control character", in: store.DetectionSettings{VIPs: []string{"Jane\x00Doe"}}, wantErr: "vips", wantEntry: "Jane\x00Doe"},
 		{name: "error/too many entries", in: store.DetectionSettings{Deny: many(501)}, wantErr: "deny"},
+		// The count comes first: no entry is looked at.
+		{name: "error/too many entries, some bad", in: store.DetectionSettings{Allow: append([]string{"not a domain"}, many(500)...)}, wantErr: "allow", wantReason: "501 entries"},
+		{name: "error/too many entries, duplicates counted", in: store.DetectionSettings{Partners: slices.Repeat([]string{"a.example"}, 501)}, wantErr: "partners", wantReason: "501 entries"},
+		{name: "error/huge entry", in: store.DetectionSettings{Partners: []string{strings.Repeat("ü", 1<<20) + ".example"}}, wantErr: "partners", wantEntry: strings.Repeat("ü", 1<<20) + ".example", wantReason: "longer than 254 bytes"},
+
+		// Domains shared by unrelated parties, in every list.
+		{name: "error/public suffix", in: store.DetectionSettings{AcceptedDomains: []string{"contoso.com", "co.uk"}}, wantErr: "accepted_domains", wantEntry: "co.uk", wantReason: "a public suffix"},
+		{name: "error/public suffix with @", in: store.DetectionSettings{Allow: []string{"@Com.AU"}}, wantErr: "allow", wantEntry: "@Com.AU", wantReason: "a public suffix"},
+		{name: "error/private public suffix", in: store.DetectionSettings{Partners: []string{"github.io"}}, wantErr: "partners", wantEntry: "github.io", wantReason: "a public suffix"},
+		{name: "error/IDN public suffix", in: store.DetectionSettings{Deny: []string{"公司.cn"}}, wantErr: "deny", wantEntry: "公司.cn", wantReason: "a public suffix"},
+		{name: "error/punycode public suffix", in: store.DetectionSettings{AcceptedDomains: []string{"xn--55qx5d.cn"}}, wantErr: "accepted_domains", wantEntry: "xn--55qx5d.cn", wantReason: "a public suffix"},
+		{name: "error/Microsoft's tenant suffix", in: store.DetectionSettings{Allow: []string{"onmicrosoft.com"}}, wantErr: "allow", wantEntry: "onmicrosoft.com", wantReason: "Microsoft's shared tenant domain"},
+		{name: "error/Microsoft's China tenant suffix", in: store.DetectionSettings{Partners: []string{"partner.onmschina.cn"}}, wantErr: "partners", wantEntry: "partner.onmschina.cn", wantReason: "Microsoft's shared tenant domain"},
+		{name: "error/Microsoft's tenant suffix in deny", in: store.DetectionSettings{Deny: []string{"onmicrosoft.us"}}, wantErr: "deny", wantEntry: "onmicrosoft.us", wantReason: "Microsoft's shared tenant domain"},
+		{name: "error/Microsoft's tenant suffix accepted", in: store.DetectionSettings{AcceptedDomains: []string{"onmicrosoft.com"}}, wantErr: "accepted_domains", wantEntry: "onmicrosoft.com", wantReason: "Microsoft's shared tenant domain"},
+
+		// Accepted domains: the tenant's own.
+		{name: "error/accepted free mail", in: store.DetectionSettings{AcceptedDomains: []string{"gmail.com"}}, wantErr: "accepted_domains", wantEntry: "gmail.com", wantReason: "a free-mail provider"},
+		{name: "error/accepted under free mail", in: store.DetectionSettings{AcceptedDomains: []string{"Mail.Outlook.com"}}, wantErr: "accepted_domains", wantEntry: "Mail.Outlook.com", wantReason: "a free-mail provider"},
+		{name: "error/accepted tenant domain", in: store.DetectionSettings{AcceptedDomains: []string{"contoso.onmicrosoft.com"}}, wantErr: "accepted_domains", wantEntry: "contoso.onmicrosoft.com", wantReason: "qtriage already counts the tenant's own (its Organization)"},
+		{name: "error/accepted tenant subdomain", in: store.DetectionSettings{AcceptedDomains: []string{"mail.contoso.onmicrosoft.com"}}, wantErr: "accepted_domains", wantEntry: "mail.contoso.onmicrosoft.com", wantReason: "a Microsoft 365 tenant domain"},
+		{name: "error/accepted national tenant domain", in: store.DetectionSettings{AcceptedDomains: []string{"contoso.onmicrosoft.de"}}, wantErr: "accepted_domains", wantEntry: "contoso.onmicrosoft.de", wantReason: "a Microsoft 365 tenant domain"},
+
+		// Allow: a free-mail domain, but not an address there.
+		{name: "error/allow free mail", in: store.DetectionSettings{Allow: []string{"jane@gmail.com", "gmail.com"}}, wantErr: "allow", wantEntry: "gmail.com", wantReason: "name the address instead"},
+		{name: "error/allow free mail with @", in: store.DetectionSettings{Allow: []string{"@hotmail.co.uk"}}, wantErr: "allow", wantEntry: "@hotmail.co.uk", wantReason: "a free-mail provider"},
+
+		// VIP names the engine would match too widely.
+		{name: "error/VIP zero-width space", in: store.DetectionSettings{VIPs: []string{"Jane\u200bDoe"}}, wantErr: "vips", wantEntry: "Jane\u200bDoe", wantReason: "invisible formatting characters"},
+		{name: "error/VIP bidi override", in: store.DetectionSettings{VIPs: []string{"\u202eeoD enaJ"}}, wantErr: "vips", wantEntry: "\u202eeoD enaJ", wantReason: "invisible formatting characters"},
+		{name: "error/VIP byte order mark", in: store.DetectionSettings{VIPs: []string{"\ufeffJane Doe"}}, wantErr: "vips", wantEntry: "\ufeffJane Doe", wantReason: "invisible formatting characters"},
+		{name: "error/VIP hyphen", in: store.DetectionSettings{VIPs: []string{"Jane Doe", "-"}}, wantErr: "vips", wantEntry: "-", wantReason: "no letters or digits"},
+		{name: "error/VIP dots", in: store.DetectionSettings{VIPs: []string{"..."}}, wantErr: "vips", wantEntry: "...", wantReason: "no letters or digits"},
+		{name: "error/VIP emoji", in: store.DetectionSettings{VIPs: []string{"😀"}}, wantErr: "vips", wantEntry: "😀", wantReason: "no letters or digits"},
+		{name: "error/VIP one letter", in: store.DetectionSettings{VIPs: []string{"J"}}, wantErr: "vips", wantEntry: "J", wantReason: "fewer than two letters"},
+		{name: "error/VIP one letter and a dot", in: store.DetectionSettings{VIPs: []string{" J. "}}, wantErr: "vips", wantEntry: " J. ", wantReason: "fewer than two letters"},
+		{name: "error/VIP digits", in: store.DetectionSettings{VIPs: []string{"007"}}, wantErr: "vips", wantEntry: "007", wantReason: "fewer than two letters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -105,6 +178,9 @@ func TestDetectionSettingsNormalize(t *testing.T) {
 				}
 				if !strings.Contains(err.Error(), tc.wantErr) {
 					t.Errorf("error %q does not name the list %s", err, tc.wantErr)
+				}
+				if !strings.Contains(se.Reason, tc.wantReason) {
+					t.Errorf("reason %q, want it to say %q", se.Reason, tc.wantReason)
 				}
 				return
 			}
@@ -127,9 +203,24 @@ func TestDetectionSettingsNormalize(t *testing.T) {
 			}
 			// Normalizing again changes nothing.
 			again, err := got.Normalize()
-			if err != nil || !slices.Equal(again.Partners, got.Partners) || !slices.Equal(again.Allow, got.Allow) || !slices.Equal(again.VIPs, got.VIPs) {
+			if err != nil || !slices.Equal(again.AcceptedDomains, got.AcceptedDomains) || !slices.Equal(again.VIPs, got.VIPs) ||
+				!slices.Equal(again.Partners, got.Partners) || !slices.Equal(again.Allow, got.Allow) || !slices.Equal(again.Deny, got.Deny) {
 				t.Errorf("Normalize is not idempotent: %+v, %v", again, err)
 			}
 		})
+	}
+}
+
+// TestSettingsErrorText: the console shows the error's entry and reason.
+func TestSettingsErrorText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"co.uk":     `accepted_domains: "co.uk": a public suffix: every domain under it would match`,
+		"gmail.com": `accepted_domains: "gmail.com": a free-mail provider: anyone can get an address there`,
+	} {
+		_, err := store.DetectionSettings{AcceptedDomains: []string{in}}.Normalize()
+		if err == nil || !strings.HasSuffix(err.Error(), want) {
+			t.Errorf("Normalize(%q): %v, want it to end %q", in, err, want)
+		}
 	}
 }

@@ -119,13 +119,25 @@ type Quarantine interface {
 	SetItemState(ctx context.Context, tenantID, identity string, s ItemState) error
 	// Message returns a stored message, ErrNotFound if unknown.
 	Message(ctx context.Context, tenantID string, sha256 []byte) (Message, error)
-	// PutReport stores (replaces) the report of a message.
+	// PutReport stores (replaces) the report of a message. It queues a
+	// report.ready event when the message had no report, or one with
+	// another verdict: a re-analysis that confirms the verdict announces
+	// nothing.
 	PutReport(ctx context.Context, r Report) error
 	// Report returns a message's report, ErrNotFound if none.
 	Report(ctx context.Context, tenantID string, sha256 []byte) (Report, error)
 	// Unanalysed lists hashes of stored messages without a report, or whose
 	// report was made by another analyzer version when version != "".
 	Unanalysed(ctx context.Context, tenantID, version string, limit int) ([][]byte, error)
+	// MessageHashes lists, in ascending order, up to limit hashes of the
+	// tenant's stored messages greater than after (nil: from the first):
+	// every message, or when outdated != "" those without a report of that
+	// analyzer version. Passing the last hash of a page as after reads the
+	// next page (re-analysis goes through a tenant's messages so).
+	MessageHashes(ctx context.Context, tenantID, outdated string, after []byte, limit int) ([][]byte, error)
+	// CountMessageHashes counts the messages that MessageHashes lists over
+	// all its pages.
+	CountMessageHashes(ctx context.Context, tenantID, outdated string) (int, error)
 	// SenderHistory counts earlier reports from this address and domain,
 	// and how many of them were benign.
 	SenderHistory(ctx context.Context, tenantID, address, domain string) (SenderHistory, error)
@@ -355,7 +367,18 @@ func (s *sqlStore) Message(ctx context.Context, tenantID string, sha []byte) (Me
 }
 
 func (s *sqlStore) PutReport(ctx context.Context, r Report) error {
+	// The verdict before, read in the transaction that replaces it (and
+	// locked on PostgreSQL, so that of two writers replacing a report the
+	// second compares with the first's verdict).
+	before := `SELECT verdict FROM reports WHERE tenant_id = $1 AND sha256 = $2`
+	if s.dialect != "sqlite" {
+		before += ` FOR UPDATE`
+	}
 	return s.inTx(ctx, "put report", func(tx *sql.Tx) error {
+		var was string // "" when none: every report has a verdict
+		if err := tx.QueryRowContext(ctx, before, r.TenantID, nonNil(r.SHA256)).Scan(&was); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO reports (tenant_id, sha256, analyzer_version, verdict, confidence, category,
 sender, sender_domain, report_json, analyzed_at, brand) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (tenant_id, sha256) DO UPDATE SET analyzer_version = excluded.analyzer_version, verdict = excluded.verdict,
@@ -365,6 +388,9 @@ ON CONFLICT (tenant_id, sha256) DO UPDATE SET analyzer_version = excluded.analyz
 			r.TenantID, nonNil(r.SHA256), r.AnalyzerVersion, r.Verdict, r.Confidence, r.Category, r.Sender, r.SenderDomain,
 			nonNil(r.JSON), s.timeArg(r.AnalyzedAt), r.Brand); err != nil {
 			return err
+		}
+		if was == r.Verdict {
+			return nil // a re-analysis with the same verdict: nothing new to announce
 		}
 		return s.publish(ctx, tx, r.TenantID, EventReportReady, r.AnalyzedAt, func(tx *sql.Tx) (any, error) { return s.reportEvent(ctx, tx, r) })
 	})
@@ -404,6 +430,44 @@ ORDER BY m.stored_at, m.sha256 LIMIT $3`, tenantID, version, limit)
 		return nil, s.fail(ctx, "unanalysed", err)
 	}
 	return out, nil
+}
+
+// messageHashesWhere selects a tenant's messages ($1): every one when $2
+// is empty, else those without a report of analyzer version $2. (NOT
+// EXISTS rather than a join: both dialects answer it from the reports'
+// primary key.)
+const messageHashesWhere = `m.tenant_id = $1 AND ($2 = '' OR NOT EXISTS (SELECT 1 FROM reports r
+WHERE r.tenant_id = m.tenant_id AND r.sha256 = m.sha256 AND r.analyzer_version = $2))`
+
+func (s *sqlStore) MessageHashes(ctx context.Context, tenantID, outdated string, after []byte, limit int) ([][]byte, error) {
+	// Keyset pagination on the messages' primary key (tenant_id, sha256).
+	// Every hash is 32 bytes, so each is greater than the empty after.
+	rows, err := s.r.QueryContext(ctx, `SELECT m.sha256 FROM messages m
+WHERE `+messageHashesWhere+` AND m.sha256 > $3 ORDER BY m.sha256 LIMIT $4`, tenantID, outdated, nonNil(after), limit)
+	if err != nil {
+		return nil, s.fail(ctx, "message hashes", err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var h []byte
+		if err := rows.Scan(&h); err != nil {
+			return nil, s.fail(ctx, "message hashes", err)
+		}
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(ctx, "message hashes", err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) CountMessageHashes(ctx context.Context, tenantID, outdated string) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages m WHERE `+messageHashesWhere, tenantID, outdated).Scan(&n); err != nil {
+		return 0, s.fail(ctx, "count message hashes", err)
+	}
+	return n, nil
 }
 
 func (s *sqlStore) SenderHistory(ctx context.Context, tenantID, address, domain string) (SenderHistory, error) {

@@ -16,8 +16,8 @@ import (
 
 // Webhook event types.
 const (
-	// EventReportReady: a report was written for a message (first analysis
-	// or re-analysis).
+	// EventReportReady: a report was written for a message (its first, or
+	// one that changes the verdict).
 	EventReportReady = "report.ready"
 	// EventActionTaken: an action on quarantined mail (release, delete) or
 	// an analyst's verdict was recorded in the audit log, whatever its

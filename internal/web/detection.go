@@ -1,16 +1,21 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"github.com/qtriage/qtriage/internal/ingest"
 	"github.com/qtriage/qtriage/internal/store"
 )
 
@@ -69,18 +74,62 @@ func (s *Server) saveDetection(ctx context.Context, t store.Tenant, actor string
 	if err != nil {
 		return store.DetectionSettings{}, err
 	}
+	old, err := s.st.DetectionSettings(ctx, t.ID)
+	if err != nil {
+		return store.DetectionSettings{}, err
+	}
 	n.UpdatedBy, n.UpdatedAt = actor, s.now().UTC()
 	if err := s.st.SetDetectionSettings(ctx, n); err != nil {
 		return store.DetectionSettings{}, err
 	}
-	detail := fmt.Sprintf("accepted_domains=%d vips=%d partners=%d allow=%d deny=%d",
-		len(n.AcceptedDomains), len(n.VIPs), len(n.Partners), len(n.Allow), len(n.Deny))
+	detail := settingsChange(old, n)
 	if err := s.st.AddAudit(ctx, store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: n.UpdatedAt, Actor: actor,
 		Action: "detection_settings.update", Outcome: store.AuditOK, Detail: detail}); err != nil {
 		return store.DetectionSettings{}, err
 	}
-	s.log.Info("detection settings saved", "request_id", requestID(ctx), "tenant", t.Slug, "actor", actor, "counts", detail)
+	s.log.Info("detection settings saved", "request_id", requestID(ctx), "tenant", t.Slug, "actor", actor, "change", detail)
 	return s.st.DetectionSettings(ctx, t.ID)
+}
+
+// maxChangeDetail bounds the audit detail of a settings change.
+const maxChangeDetail = 2000
+
+// settingsChange says what a save changed, entry by entry, for the audit
+// trail: "partners: +fabrikam.com; allow: -old@example.com" (a trusted
+// sender swapped for another must leave a trace, not just a count).
+func settingsChange(old, n store.DetectionSettings) string {
+	var b strings.Builder
+	for _, l := range []struct {
+		name     string
+		old, new []string
+	}{{"accepted_domains", old.AcceptedDomains, n.AcceptedDomains}, {"vips", old.VIPs, n.VIPs},
+		{"partners", old.Partners, n.Partners}, {"allow", old.Allow, n.Allow}, {"deny", old.Deny, n.Deny}} {
+		var ch []string
+		for _, e := range l.new {
+			if !slices.Contains(l.old, e) {
+				ch = append(ch, "+"+e)
+			}
+		}
+		for _, e := range l.old {
+			if !slices.Contains(l.new, e) {
+				ch = append(ch, "-"+e)
+			}
+		}
+		if len(ch) == 0 {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(l.name + ": " + strings.Join(ch, ", "))
+	}
+	if b.Len() == 0 {
+		return "no change"
+	}
+	if d := b.String(); len(d) > maxChangeDetail {
+		return strings.ToValidUTF8(d[:maxChangeDetail], "") + "…"
+	}
+	return b.String()
 }
 
 // Reanalyzer analyses every message of a tenant again, in the background
@@ -89,15 +138,18 @@ type Reanalyzer interface {
 	Reanalyze(ctx context.Context, tenantID string, outdated bool) (int, error)
 }
 
-// reanalyze queues every message of the tenant for analysis with its
-// current settings, and audits it.
+// reanalyze has every message of the tenant analysed again with its
+// current settings, in the background (a job of the pipeline that queues
+// them page by page, after other work), and audits the request. It says
+// how many messages the re-analysis covers; ingest.ErrReanalysisRunning
+// when one is already queuing.
 func (s *Server) reanalyze(ctx context.Context, t store.Tenant, actor string) (int, error) {
 	n, err := s.reanalyzer.Reanalyze(ctx, t.ID, false)
 	if err != nil {
 		return 0, err
 	}
 	if err := s.st.AddAudit(ctx, store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: s.now().UTC(), Actor: actor,
-		Action: "analysis.reanalyze", Outcome: store.AuditOK, Detail: fmt.Sprintf("%d messages queued for analysis", n)}); err != nil {
+		Action: "analysis.reanalyze", Outcome: store.AuditOK, Detail: fmt.Sprintf("re-analysis of %d messages requested", n)}); err != nil {
 		return 0, err
 	}
 	s.log.Info("re-analysis queued", "request_id", requestID(ctx), "tenant", t.Slug, "actor", actor, "messages", n)
@@ -113,10 +165,16 @@ func (s *Server) apiReanalyze(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if s.tenants == nil {
+		return errForbidden // a read-only server
+	}
 	if s.reanalyzer == nil {
 		return &apiError{http.StatusServiceUnavailable, "unavailable", "re-analysis is not available on this server"}
 	}
 	n, err := s.reanalyze(r.Context(), t, tokenActor(r))
+	if errors.Is(err, ingest.ErrReanalysisRunning) {
+		return &apiError{http.StatusConflict, "conflict", "a re-analysis of this tenant is already under way; ask again when it has queued its messages"}
+	}
 	if err != nil {
 		return err
 	}
@@ -145,12 +203,17 @@ func (s *Server) apiSetDetection(w http.ResponseWriter, r *http.Request) error {
 	if s.tenants == nil {
 		return errForbidden
 	}
-	var req detectionView
+	var req *detectionView
 	// Five lists of at most 500 entries of at most 254 bytes.
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<20))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<20))
+	if err != nil || !utf8.Valid(body) {
+		return &apiError{http.StatusBadRequest, "invalid", "body must be UTF-8 JSON of at most 4 MB"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return &apiError{http.StatusBadRequest, "invalid", `body must be JSON {"accepted_domains": [...], "vips": [...], "partners": [...], "allow": [...], "deny": [...]}`}
+	if err := dec.Decode(&req); err != nil || req == nil || dec.More() {
+		// null or trailing data would clear every list or hide a typo.
+		return &apiError{http.StatusBadRequest, "invalid", `body must be one JSON object {"accepted_domains": [...], "vips": [...], "partners": [...], "allow": [...], "deny": [...]}`}
 	}
 	d, err := s.saveDetection(r.Context(), t, tokenActor(r), store.DetectionSettings{
 		AcceptedDomains: req.AcceptedDomains, VIPs: req.VIPs, Partners: req.Partners, Allow: req.Allow, Deny: req.Deny})
@@ -292,10 +355,15 @@ func (s *Server) saveDetectionForm(w http.ResponseWriter, r *http.Request) error
 	}
 	flash := "detection-saved"
 	if f.Get("reanalyze") != "" && s.reanalyzer != nil {
-		if _, err := s.reanalyze(r.Context(), t, actor); err != nil {
+		_, err := s.reanalyze(r.Context(), t, actor)
+		switch {
+		case errors.Is(err, ingest.ErrReanalysisRunning):
+			flash = "detection-saved-reanalysis-running"
+		case err != nil:
 			return err
+		default:
+			flash = "detection-saved-reanalyzing"
 		}
-		flash = "detection-saved-reanalyzing"
 	}
 	http.Redirect(w, r, "/t/"+t.Slug+"/settings/detection?flash="+flash, http.StatusSeeOther)
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"slices"
@@ -113,6 +114,9 @@ func TestAPIDetectionSettings(t *testing.T) {
 			{"error/too many", admin, api, `{"vips": [` + manyNames(501) + `]}`, 400, "invalid", []string{"vips", "500"}},
 			{"error/unknown field", admin, api, `{"partner": ["fabrikam.com"]}`, 400, "invalid", nil},
 			{"error/not JSON", admin, api, `partners=fabrikam.com`, 400, "invalid", nil},
+			{"error/null would clear every list", admin, api, `null`, 400, "invalid", nil},
+			{"error/trailing data", admin, api, `{"vips": ["A B"]} {"deny": [`, 400, "invalid", nil},
+			{"error/not UTF-8", admin, api, "{\"vips\": [\"Jos\xe9 Doe\"]}", 400, "invalid", nil},
 			{"error/viewer", viewer, api, `{"partners": []}`, 403, "forbidden", nil},
 			{"error/analyst", analyst, api, `{"partners": []}`, 403, "forbidden", nil},
 			{"error/other tenant's admin", bravoAdmin, api, `{"partners": []}`, 404, "not_found", nil},
@@ -136,6 +140,11 @@ func TestAPIDetectionSettings(t *testing.T) {
 			t.Fatalf("a refused PUT changed the settings: %+v", after)
 		}
 
+		// A server without the pipeline offers no re-analysis.
+		if status, got := apiCall(t, "POST", c.url+"/api/v1/tenants/alpha/reanalyze", admin, ""); status != http.StatusServiceUnavailable {
+			t.Errorf("re-analysis without a pipeline: %d %v, want 503", status, got)
+		}
+
 		// Another tenant's user learns nothing: the same answer as for a
 		// tenant that does not exist.
 		s1, other := apiCall(t, "GET", api, bravoAdmin, "")
@@ -144,7 +153,7 @@ func TestAPIDetectionSettings(t *testing.T) {
 			t.Fatalf("other tenant: %d %v; unknown tenant: %d %v", s1, other, s2, none)
 		}
 
-		// One audit event, for the one change made, with the counts.
+		// One audit event, for the one change made, entry by entry.
 		evs, err := c.st.AuditEvents(ctx, alpha.ID, 100)
 		if err != nil {
 			t.Fatal(err)
@@ -156,7 +165,7 @@ func TestAPIDetectionSettings(t *testing.T) {
 			}
 		}
 		if len(found) != 1 || found[0].Actor != put.UpdatedBy || found[0].Outcome != store.AuditOK ||
-			found[0].Detail != "accepted_domains=1 vips=1 partners=1 allow=2 deny=1" {
+			found[0].Detail != "accepted_domains: +contoso.com; vips: +Jane Doe; partners: +fabrikam.com; allow: +invoices@fabrikam.com, +northwind.example; deny: +phish.example" {
 			t.Fatalf("audit events: %+v", found)
 		}
 		if evs, _ := c.st.AuditEvents(ctx, bravo.ID, 100); len(evs) != 0 {
@@ -260,7 +269,7 @@ func TestConsoleDetectionSettings(t *testing.T) {
 
 		// The save is in the audit trail, once.
 		_, body = b.get("/t/alpha/audit?action=detection_settings.update")
-		if strings.Count(body, "<td>detection_settings.update</td>") != 1 || !strings.Contains(body, "accepted_domains=2 vips=1 partners=1 allow=0 deny=1") {
+		if strings.Count(body, "<td>detection_settings.update</td>") != 1 || !strings.Contains(html.UnescapeString(body), "accepted_domains: +contoso.com, +contoso.co.uk; vips: +Jane Doe; partners: +fabrikam.com; deny: +phish.example") {
 			t.Fatalf("audit page:\n%s", body)
 		}
 	})
@@ -330,7 +339,7 @@ func TestReanalyzeWithNewSettings(t *testing.T) {
 				evs = append(evs, e)
 			}
 		}
-		if err != nil || len(evs) != 1 || evs[0].Actor != "user:adm" || !strings.Contains(evs[0].Detail, "13 messages queued") {
+		if err != nil || len(evs) != 1 || evs[0].Actor != "user:adm" || !strings.Contains(evs[0].Detail, "re-analysis of 13 messages requested") {
 			t.Errorf("audit: %+v, %v", evs, err)
 		}
 
@@ -342,12 +351,36 @@ func TestReanalyzeWithNewSettings(t *testing.T) {
 			return secret
 		}
 		api := lc.url + "/api/v1/tenants/contoso/reanalyze"
-		if status, _ := apiCall(t, "POST", api, token(store.RoleAnalyst), ""); status != http.StatusForbidden {
-			t.Errorf("analyst: %d, want 403", status)
+		for _, role := range []store.Role{store.RoleViewer, store.RoleAnalyst} {
+			if status, _ := apiCall(t, "POST", api, token(role), ""); status != http.StatusForbidden {
+				t.Errorf("%s: %d, want 403", role, status)
+			}
 		}
-		status, got := apiCall(t, "POST", api, token(store.RoleAdmin), "")
-		if status != http.StatusAccepted || got["queued"] != float64(13) {
-			t.Errorf("admin: %d %v, want 202 and 13 queued", status, got)
+		fab, _ := lc.st.Tenant(ctx, "fabrikam")
+		fabAdmin, _, err := access.Create(ctx, lc.st, "fabrikam admin", fab.ID, store.RoleAdmin, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, _ := apiCall(t, "POST", api, fabAdmin, ""); status != http.StatusNotFound {
+			t.Errorf("another tenant's admin: %d, want 404", status)
+		}
+		// While the console's re-analysis is still queuing its messages a
+		// second one is refused (409); then it is accepted.
+		admin := token(store.RoleAdmin)
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			status, got := apiCall(t, "POST", api, admin, "")
+			if status == http.StatusConflict && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+			if status != http.StatusAccepted || got["queued"] != float64(13) {
+				t.Fatalf("admin: %d %v, want 202 covering 13 messages", status, got)
+			}
+			break
+		}
+		if status, got := apiCall(t, "POST", api, admin, ""); status != http.StatusConflict || got["code"] != "conflict" {
+			t.Errorf("at once again: %d %v, want 409", status, got)
 		}
 	})
 }

@@ -87,15 +87,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 // Flash messages travel in the redirect's query as a fixed code, never as
 // free text, so a crafted link cannot put words on our page.
 var flashes = map[string]flash{
-	"connection-saved":            {"ok", "Connection saved."},
-	"detection-saved":             {"ok", "Detection settings saved. They apply to messages analysed from now on."},
-	"detection-saved-reanalyzing": {"ok", "Detection settings saved. Every message of the tenant is being analysed again with them; the re-analysis is in the audit trail."},
-	"cert-created":                {"ok", "Next certificate created. Download it, upload it to the Entra app, then activate it."},
-	"cert-activated":              {"ok", "Certificate activated; the previous one is retired."},
-	"released":                    {"ok", "Released to all recipients. The action is in the audit trail."},
-	"deleted":                     {"ok", "Deleted. The action is in the audit trail."},
-	"webhook-deleted":             {"ok", "Webhook deleted; its pending deliveries are dropped."},
-	"webhook-pinged":              {"ok", "Test event queued; its delivery appears below within seconds."},
+	"connection-saved":                   {"ok", "Connection saved."},
+	"detection-saved":                    {"ok", "Detection settings saved. They apply to messages analysed from now on."},
+	"detection-saved-reanalyzing":        {"ok", "Detection settings saved. Every message of the tenant is being analysed again with them, after other work; the request is in the audit trail."},
+	"detection-saved-reanalysis-running": {"ok", "Detection settings saved. A re-analysis of this tenant is already queuing its messages: those it has not reached yet get the new settings; ask again when it is done to cover the rest."},
+	"cert-created":                       {"ok", "Next certificate created. Download it, upload it to the Entra app, then activate it."},
+	"cert-activated":                     {"ok", "Certificate activated; the previous one is retired."},
+	"released":                           {"ok", "Released to all recipients. The action is in the audit trail."},
+	"deleted":                            {"ok", "Deleted. The action is in the audit trail."},
+	"webhook-deleted":                    {"ok", "Webhook deleted; its pending deliveries are dropped."},
+	"webhook-pinged":                     {"ok", "Test event queued; its delivery appears below within seconds."},
 }
 
 func flashFromQuery(r *http.Request) *flash {

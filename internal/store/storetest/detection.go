@@ -24,7 +24,7 @@ func testDetectionSettings(t *testing.T, ctx context.Context, s store.Store) {
 		AcceptedDomains: []string{"Contoso.com", " contoso.co.uk ", "contoso.com"},
 		VIPs:            []string{"  Jane   Doe ", "jane doe", "Ben Smith"},
 		Partners:        []string{"fabrikam.example", "bücher.example"},
-		Allow:           []string{"Alerts@Vendor.example", "@trusted.example"},
+		Allow:           []string{"Alerts@Vendor.example", "@trusted.example", "info@bücher.example"},
 		Deny:            []string{"evil.example"},
 		UpdatedBy:       "ana",
 		UpdatedAt:       at(5),
@@ -33,8 +33,8 @@ func testDetectionSettings(t *testing.T, ctx context.Context, s store.Store) {
 		TenantID:        alpha.ID,
 		AcceptedDomains: []string{"contoso.com", "contoso.co.uk"},
 		VIPs:            []string{"Jane Doe", "Ben Smith"},
-		Partners:        []string{"fabrikam.example", "bücher.example"},
-		Allow:           []string{"alerts@vendor.example", "trusted.example"},
+		Partners:        []string{"fabrikam.example", "xn--bcher-kva.example"}, // IDNs in ASCII form, as the analysis compares them
+		Allow:           []string{"alerts@vendor.example", "trusted.example", "info@xn--bcher-kva.example"},
 		Deny:            []string{"evil.example"},
 		UpdatedBy:       "ana",
 		UpdatedAt:       at(5),
@@ -80,6 +80,21 @@ func testDetectionSettings(t *testing.T, ctx context.Context, s store.Store) {
 	}
 	got, _ = s.DetectionSettings(ctx, alpha.ID)
 	if !slices.Equal(got.Partners, []string{"northwind.example"}) || got.UpdatedBy != "ben" {
+		t.Errorf("refused settings were written: %+v", got)
+	}
+	// So are domains that would make the analysis trust unrelated senders.
+	for _, d := range []store.DetectionSettings{
+		{TenantID: alpha.ID, AcceptedDomains: []string{"contoso.com", "co.uk"}, UpdatedBy: "ana", UpdatedAt: at(8)},
+		{TenantID: alpha.ID, AcceptedDomains: []string{"gmail.com"}, UpdatedBy: "ana", UpdatedAt: at(8)},
+		{TenantID: alpha.ID, Allow: []string{"onmicrosoft.com"}, UpdatedBy: "ana", UpdatedAt: at(8)},
+	} {
+		err = s.SetDetectionSettings(ctx, d)
+		if !errors.As(err, &se) || se.Entry == "" {
+			t.Errorf("shared domain: %v, want a *store.SettingsError naming it", err)
+		}
+	}
+	got, _ = s.DetectionSettings(ctx, alpha.ID)
+	if len(got.AcceptedDomains) != 0 || len(got.Allow) != 0 || got.UpdatedBy != "ben" {
 		t.Errorf("refused settings were written: %+v", got)
 	}
 

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/qtriage/qtriage/internal/store"
@@ -174,4 +176,108 @@ func identities(items []store.QuarantineItem) []string {
 		out = append(out, it.Identity)
 	}
 	return out
+}
+
+// testMessageHashes: a tenant's messages page by page, in hash order, all
+// of them or those an analyzer version has not judged, and their count;
+// and the report.ready events of reports written again.
+func testMessageHashes(t *testing.T, ctx context.Context, s store.Store) {
+	alpha, _ := createTenant(t, ctx, s, "alpha", at(0))
+	bravo, _ := createTenant(t, ctx, s, "bravo", at(0))
+	stored := func(tenantID string, n int) [][]byte {
+		t.Helper()
+		var hs [][]byte
+		for i := range n {
+			id := fmt.Sprintf(`p%d\r1`, i)
+			h := sha256.Sum256([]byte(tenantID + id))
+			_, err := s.UpsertItems(ctx, []store.QuarantineItem{item(tenantID, id, 300)})
+			mustNotFail(t, "upsert", err)
+			_, err = s.StoreMessage(ctx, store.Message{TenantID: tenantID, SHA256: h[:], Size: 3, RawZstd: []byte("raw"), StoredAt: at(i)}, id)
+			mustNotFail(t, "store message", err)
+			hs = append(hs, h[:])
+		}
+		return hs
+	}
+	mine, _ := stored(alpha.ID, 7), stored(bravo.ID, 2)
+	report := func(h []byte, version, verdict string) {
+		t.Helper()
+		mustNotFail(t, "put report", s.PutReport(ctx, store.Report{TenantID: alpha.ID, SHA256: h, AnalyzerVersion: version, Verdict: verdict,
+			Category: "test", JSON: []byte(`{}`), AnalyzedAt: at(20)}))
+	}
+	report(mine[0], "1", "benign")
+	report(mine[1], "1", "benign")
+	report(mine[2], "2", "benign")
+
+	// Every page in turn, from no hash to past the last.
+	all := func(outdated string, size int) [][]byte {
+		t.Helper()
+		var out, after [][]byte
+		for range 20 {
+			var from []byte
+			if len(after) > 0 {
+				from = after[len(after)-1]
+			}
+			page, err := s.MessageHashes(ctx, alpha.ID, outdated, from, size)
+			mustNotFail(t, "message hashes", err)
+			if len(page) > size {
+				t.Fatalf("a page of %d holds %d", size, len(page))
+			}
+			if len(page) == 0 {
+				return out
+			}
+			out = append(out, page...)
+			after = page
+		}
+		t.Fatal("pages never end")
+		return nil
+	}
+	want := slices.SortedFunc(slices.Values(mine), bytes.Compare)
+	for _, size := range []int{1, 3, 7, 100} {
+		if got := all("", size); !slices.EqualFunc(got, want, bytes.Equal) {
+			t.Fatalf("every message in pages of %d: %x, want %x", size, got, want)
+		}
+	}
+	notV2 := slices.DeleteFunc(slices.Clone(want), func(h []byte) bool { return bytes.Equal(h, mine[2]) })
+	if got := all("2", 3); !slices.EqualFunc(got, notV2, bytes.Equal) {
+		t.Fatalf("messages without a report of version 2: %x, want %x", got, notV2)
+	}
+	for _, tc := range []struct {
+		tenantID, outdated string
+		want               int
+	}{{alpha.ID, "", 7}, {alpha.ID, "2", 6}, {alpha.ID, "1", 5}, {bravo.ID, "", 2}, {"no-such-tenant", "", 0}} {
+		n, err := s.CountMessageHashes(ctx, tc.tenantID, tc.outdated)
+		mustNotFail(t, "count message hashes", err)
+		if n != tc.want {
+			t.Errorf("count of %s outdated for %q: %d, want %d", tc.tenantID, tc.outdated, n, tc.want)
+		}
+	}
+
+	// report.ready: for a first report and a changed verdict, not for a
+	// report written again with the same verdict.
+	mustNotFail(t, "create hook", s.CreateWebhook(ctx, webhook(alpha.ID, newID(), at(1), store.EventReportReady)))
+	events := func() int {
+		t.Helper()
+		ds, err := s.Deliveries(ctx, alpha.ID, 100)
+		mustNotFail(t, "deliveries", err)
+		return len(ds)
+	}
+	for _, step := range []struct {
+		what             string
+		version, verdict string
+		want             int
+	}{
+		{"first report", "2", "suspicious", 1},
+		{"same verdict", "2", "suspicious", 1},
+		{"same verdict, other analyzer", "3", "suspicious", 1},
+		{"verdict changed", "3", "malicious", 2},
+		{"changed back", "3", "suspicious", 3},
+	} {
+		report(mine[5], step.version, step.verdict)
+		if n := events(); n != step.want {
+			t.Errorf("%s: %d report.ready events in all, want %d", step.what, n, step.want)
+		}
+	}
+	if r, _ := s.Report(ctx, alpha.ID, mine[5]); r.Verdict != "suspicious" || r.AnalyzerVersion != "3" {
+		t.Errorf("report written again: %+v", r)
+	}
 }

@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"detection settings/set, replace and isolate", testDetectionSettings},
 		{"quarantine/items, messages, reports", testQuarantine},
 		{"quarantine/list, filter and count", testItems},
+		{"quarantine/message pages, report events", testMessageHashes},
 		{"audit/append and list", testAudit},
 		{"audit/errors", testAuditErrors},
 		{"webhooks/outbox, claim and finish", testWebhooks},
