@@ -194,6 +194,12 @@ func (senderDetector) Run(ctx context.Context, in *Input) ([]Finding, error) {
 			return fs, fmt.Errorf("analysis: sender history: %w", err)
 		}
 		authed := in.Auth.passedFor(in.FromDomain)
+		if FreeMailDomain(in.FromDomain) {
+			// Anyone can have an address at a free-mail provider: what other
+			// people there sent says nothing of this sender. Only the
+			// address's own history counts.
+			st.BenignFromDomain, st.MaliciousFromDomain = 0, 0
+		}
 		switch {
 		case st.MaliciousFromDomain > 0:
 			fs = append(fs, Finding{ID: "sender.known_bad_domain", Title: "This sender domain sent malicious mail to the tenant before",

@@ -8,7 +8,7 @@ const SchemaVersion = "1"
 
 // AnalyzerVersion is the version of the engine and its scoring table.
 // Bump it when weights or thresholds change so old reports can be re-run.
-const AnalyzerVersion = "0.4.0"
+const AnalyzerVersion = "0.4.1"
 
 // Report is the analysis of one message.
 type Report struct {

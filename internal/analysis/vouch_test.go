@@ -114,3 +114,43 @@ func TestVouching(t *testing.T) {
 		})
 	}
 }
+
+// TestFreeMailHistory: at a free-mail provider the domain's history is
+// other people's, so it neither vouches for a sender (ten benign messages
+// from other gmail.com users made any gmail.com sender "established") nor
+// condemns one; the address's own history still counts.
+func TestFreeMailHistory(t *testing.T) {
+	t.Parallel()
+	e := defaultEngine(t)
+	const payment = `Authentication-Results: spf=pass smtp.mailfrom=gmail.com; dkim=pass header.d=gmail.com; dmarc=pass action=none header.from=gmail.com
+From: Chris Ortega <chris.ortega.7731@gmail.com>
+To: sam@example.com
+Subject: invoice
+Date: Tue, 3 Nov 2026 12:00:00 +0000
+Message-ID: <pay-1@mail.gmail.com>
+
+Hi, please settle the attached invoice today by bank transfer, details below.
+`
+	for _, tc := range []struct {
+		name    string
+		history stubHistory
+		want    string // a finding that must be there
+		not     string // a finding that must not
+	}{
+		{"others' benign mail does not vouch", stubHistory{BenignFromDomain: 40}, "sender.first_time", "sender.established"},
+		{"others' malicious mail does not condemn", stubHistory{MaliciousFromDomain: 3, BenignFromAddress: 1}, "", "sender.known_bad_domain"},
+		{"the address's own history counts", stubHistory{BenignFromAddress: 4, BenignFromDomain: 40}, "sender.established", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.Analyze(context.Background(), parseString(t, payment), Context{History: tc.history})
+			if tc.want != "" && !hasAny(r.Findings, tc.want) || tc.not != "" && hasAny(r.Findings, tc.not) {
+				t.Errorf("findings %v; want %q, not %q", findingIDs(r), tc.want, tc.not)
+			}
+		})
+	}
+	// A company's own domain history still counts.
+	r := e.Analyze(context.Background(), parseString(t, promoMessage), Context{History: stubHistory{BenignFromDomain: 12}})
+	if !hasAny(r.Findings, "sender.established") {
+		t.Errorf("an organisation's domain history: findings %v", findingIDs(r))
+	}
+}
