@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -98,15 +99,7 @@ func TestHistoryErrorRetried(t *testing.T) {
 		an := &lockedHistory{Engine: ingest.Engine{Engine: engine}, locked: true}
 		syncing(t, ingest.Options{Store: st, DB: dbURL, Connector: fakeConnector{src}, Analyzer: an, PollInterval: 20 * time.Millisecond}, ten.ID)
 
-		waitFor(t, "the analysis job to fail", func() bool {
-			var n int
-			err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = 'qtriage.analyze' AND state = 'retryable'`).Scan(&n)
-			return err == nil && n == 1
-		})
-		var errs []byte
-		if err := db.QueryRowContext(ctx, `SELECT errors FROM river_job WHERE kind = 'qtriage.analyze'`).Scan(&errs); err != nil {
-			t.Fatal(err)
-		}
+		errs := failedAnalysis(ctx, t, db)
 		if !bytes.Contains(errs, []byte("sender history")) || !bytes.Contains(errs, []byte("database is locked")) {
 			t.Errorf("the job's errors do not name the history and its error: %s", errs)
 		}
@@ -151,4 +144,20 @@ func TestHistoryErrorRetried(t *testing.T) {
 			}
 		}
 	})
+}
+
+// failedAnalysis waits until the one analysis job has failed and waits for
+// its retry, and returns the errors River recorded for it.
+func failedAnalysis(ctx context.Context, t *testing.T, db *sql.DB) []byte {
+	t.Helper()
+	waitFor(t, "the analysis job to fail", func() bool {
+		var n int
+		err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = 'qtriage.analyze' AND state = 'retryable'`).Scan(&n)
+		return err == nil && n == 1
+	})
+	var errs []byte
+	if err := db.QueryRowContext(ctx, `SELECT errors FROM river_job WHERE kind = 'qtriage.analyze'`).Scan(&errs); err != nil {
+		t.Fatal(err)
+	}
+	return errs
 }

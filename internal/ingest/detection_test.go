@@ -151,15 +151,7 @@ func TestDetectionSettingsUnreadable(t *testing.T) {
 		// River holds the failed job for a retry, with the error; the
 		// retry itself comes after River's backoff (seconds), which this
 		// test does not wait for.
-		waitFor(t, "the analysis job to fail", func() bool {
-			var n int
-			err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = 'qtriage.analyze' AND state = 'retryable'`).Scan(&n)
-			return err == nil && n == 1
-		})
-		var errs []byte
-		if err := db.QueryRowContext(ctx, `SELECT errors FROM river_job WHERE kind = 'qtriage.analyze'`).Scan(&errs); err != nil {
-			t.Fatal(err)
-		}
+		errs := failedAnalysis(ctx, t, db)
 		if !bytes.Contains(errs, []byte("detection settings")) {
 			t.Errorf("the job's errors do not name the settings: %s", errs)
 		}
