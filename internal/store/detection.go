@@ -37,6 +37,15 @@ type Detection interface {
 	// written); UpdatedBy and UpdatedAt are stored as given. ErrNotFound when
 	// the tenant does not exist.
 	SetDetectionSettings(ctx context.Context, s DetectionSettings) error
+	// ReplaceDetectionSettings is SetDetectionSettings on a condition,
+	// checked atomically with the write: the stored settings' UpdatedAt
+	// must equal prev, as DetectionSettings returned it (prev zero: the
+	// tenant must never have saved settings). ErrConflict when it does
+	// not, and nothing is written then, so that of two people editing the
+	// same settings the second does not silently undo the first's change.
+	// UpdatedAt is the settings' version then: a caller gives each save a
+	// later one than prev.
+	ReplaceDetectionSettings(ctx context.Context, s DetectionSettings, prev time.Time) error
 }
 
 // Limits Normalize enforces.
@@ -270,19 +279,32 @@ func normalizeName(raw string) (string, string, string) {
 
 // The lists are stored as JSON arrays of strings, one column each.
 
-func (s *sqlStore) SetDetectionSettings(ctx context.Context, d DetectionSettings) error {
-	const op = "set detection settings"
+// detectionLists normalizes d and returns its lists as the JSON stored.
+func detectionLists(d DetectionSettings) ([]any, error) {
 	n, err := d.Normalize()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	lists := make([]any, 0, 5)
 	for _, l := range [][]string{n.AcceptedDomains, n.VIPs, n.Partners, n.Allow, n.Deny} {
 		b, err := json.Marshal(l)
 		if err != nil {
-			return fmt.Errorf("store: %s: %w", op, err)
+			return nil, err
 		}
 		lists = append(lists, string(b))
+	}
+	return lists, nil
+}
+
+func (s *sqlStore) SetDetectionSettings(ctx context.Context, d DetectionSettings) error {
+	const op = "set detection settings"
+	lists, err := detectionLists(d)
+	if err != nil {
+		var se *SettingsError
+		if errors.As(err, &se) {
+			return err
+		}
+		return fmt.Errorf("store: %s: %w", op, err)
 	}
 	// The foreign key turns an unknown tenant into ErrNotFound (classify).
 	if _, err := s.w.ExecContext(ctx, `INSERT INTO detection_settings
@@ -298,6 +320,50 @@ ON CONFLICT (tenant_id) DO UPDATE SET
     updated_at = excluded.updated_at`,
 		d.TenantID, lists[0], lists[1], lists[2], lists[3], lists[4], d.UpdatedBy, s.timeArg(d.UpdatedAt)); err != nil {
 		return s.fail(ctx, op, err)
+	}
+	return nil
+}
+
+// ReplaceDetectionSettings checks its condition in the statement that
+// writes: a first save inserts unless a row exists (ON CONFLICT DO
+// NOTHING), a later one updates only the row still carrying prev; no row
+// affected means another save came first. Both dialects store times at
+// microsecond precision (timeArg), and a time read back is stored the
+// same way again, so prev compares equal to the stored value it came from.
+func (s *sqlStore) ReplaceDetectionSettings(ctx context.Context, d DetectionSettings, prev time.Time) error {
+	const op = "replace detection settings"
+	lists, err := detectionLists(d)
+	if err != nil {
+		var se *SettingsError
+		if errors.As(err, &se) {
+			return err
+		}
+		return fmt.Errorf("store: %s: %w", op, err)
+	}
+	var res sql.Result
+	if prev.IsZero() {
+		// The foreign key turns an unknown tenant into ErrNotFound (classify).
+		res, err = s.w.ExecContext(ctx, `INSERT INTO detection_settings
+    (tenant_id, accepted_domains, vips, partners, allow_list, deny_list, updated_by, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (tenant_id) DO NOTHING`,
+			d.TenantID, lists[0], lists[1], lists[2], lists[3], lists[4], d.UpdatedBy, s.timeArg(d.UpdatedAt))
+	} else {
+		res, err = s.w.ExecContext(ctx, `UPDATE detection_settings SET
+    accepted_domains = $2, vips = $3, partners = $4, allow_list = $5, deny_list = $6,
+    updated_by = $7, updated_at = $8
+WHERE tenant_id = $1 AND updated_at = $9`,
+			d.TenantID, lists[0], lists[1], lists[2], lists[3], lists[4], d.UpdatedBy, s.timeArg(d.UpdatedAt), s.timeArg(prev))
+	}
+	if err != nil {
+		return s.fail(ctx, op, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return s.fail(ctx, op, err)
+	}
+	if n != 1 {
+		return &dbError{op: op, kind: ErrConflict, err: errors.New("the detection settings were changed since they were read")}
 	}
 	return nil
 }

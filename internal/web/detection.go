@@ -25,9 +25,9 @@ import (
 // only its admins change them. A change applies to messages analysed
 // afterwards.
 
-// detectionView is a tenant's detection settings in the API. It is also the
-// body of a PUT, where updated_by and updated_at are ignored, so what a GET
-// returns can be sent back changed.
+// detectionView is a tenant's detection settings in the API, as a GET
+// returns them. What a GET returns can be sent back changed as the body of
+// a PUT (detectionRequest).
 type detectionView struct {
 	AcceptedDomains []string   `json:"accepted_domains"`
 	VIPs            []string   `json:"vips"`
@@ -36,6 +36,60 @@ type detectionView struct {
 	Deny            []string   `json:"deny"`
 	UpdatedBy       string     `json:"updated_by"`
 	UpdatedAt       *time.Time `json:"updated_at"`
+}
+
+// detectionRequest is the body of a PUT: the lists, and updated_at as the
+// precondition of the save (updated_by is accepted and ignored). Absent,
+// the settings are saved whatever they are now; null, they must never have
+// been saved; a time, it must be theirs: what a GET returned, so that a
+// change saved in between is not silently undone.
+type detectionRequest struct {
+	AcceptedDomains []string     `json:"accepted_domains"`
+	VIPs            []string     `json:"vips"`
+	Partners        []string     `json:"partners"`
+	Allow           []string     `json:"allow"`
+	Deny            []string     `json:"deny"`
+	UpdatedBy       string       `json:"updated_by"`
+	UpdatedAt       precondition `json:"updated_at"`
+}
+
+// precondition is the updated_at of a PUT: whether it was given, and the
+// time (zero for null).
+type precondition struct {
+	set bool
+	at  time.Time
+}
+
+// UnmarshalJSON is called only when the key is present, null included.
+func (p *precondition) UnmarshalJSON(b []byte) error {
+	p.set = true
+	if string(b) == "null" {
+		p.at = time.Time{}
+		return nil
+	}
+	return json.Unmarshal(b, &p.at)
+}
+
+// prev is the precondition as saveDetection takes it: nil for none.
+func (p precondition) prev() *time.Time {
+	if !p.set {
+		return nil
+	}
+	return &p.at
+}
+
+// detectionConflict is a save refused because the settings changed since
+// the client read them; Current is what they are now.
+type detectionConflict struct {
+	Current store.DetectionSettings
+}
+
+func (e *detectionConflict) Error() string {
+	if e.Current.UpdatedAt.IsZero() {
+		return "the detection settings have not been saved yet (send updated_at null, or read them again)"
+	}
+	return fmt.Sprintf("the detection settings were changed since you read them, by %s at %s",
+		e.Current.UpdatedBy, e.Current.UpdatedAt.UTC().Format("2006-01-02 15:04:05 MST"))
 }
 
 func newDetectionView(d store.DetectionSettings) detectionView {
@@ -68,7 +122,12 @@ func settingsErrorMessage(e *store.SettingsError) string {
 // saveDetection normalizes and stores the tenant's settings, audits the
 // change and returns the settings as stored. A refused entry is a
 // *store.SettingsError, and nothing is stored then.
-func (s *Server) saveDetection(ctx context.Context, t store.Tenant, actor string, in store.DetectionSettings) (store.DetectionSettings, error) {
+//
+// prev, when not nil, is the settings' UpdatedAt the change was made from
+// (zero: never saved); the store checks it in the write itself, and when
+// the settings changed in between nothing is stored and the error is a
+// *detectionConflict.
+func (s *Server) saveDetection(ctx context.Context, t store.Tenant, actor string, in store.DetectionSettings, prev *time.Time) (store.DetectionSettings, error) {
 	in.TenantID = t.ID
 	n, err := in.Normalize()
 	if err != nil {
@@ -78,8 +137,29 @@ func (s *Server) saveDetection(ctx context.Context, t store.Tenant, actor string
 	if err != nil {
 		return store.DetectionSettings{}, err
 	}
+	if prev != nil && !old.UpdatedAt.Equal(*prev) {
+		return store.DetectionSettings{}, &detectionConflict{Current: old}
+	}
+	// UpdatedAt is the settings' version: it must move forward with every
+	// save, even when the clock does not (the databases keep microseconds).
 	n.UpdatedBy, n.UpdatedAt = actor, s.now().UTC()
-	if err := s.st.SetDetectionSettings(ctx, n); err != nil {
+	if next := old.UpdatedAt.Add(time.Microsecond); !old.UpdatedAt.IsZero() && n.UpdatedAt.Before(next) {
+		n.UpdatedAt = next
+	}
+	if prev == nil {
+		err = s.st.SetDetectionSettings(ctx, n)
+	} else {
+		err = s.st.ReplaceDetectionSettings(ctx, n, *prev)
+	}
+	if errors.Is(err, store.ErrConflict) {
+		// Saved by someone else since old was read.
+		cur, rerr := s.st.DetectionSettings(ctx, t.ID)
+		if rerr != nil {
+			return store.DetectionSettings{}, rerr
+		}
+		return store.DetectionSettings{}, &detectionConflict{Current: cur}
+	}
+	if err != nil {
 		return store.DetectionSettings{}, err
 	}
 	detail := settingsChange(old, n)
@@ -203,7 +283,7 @@ func (s *Server) apiSetDetection(w http.ResponseWriter, r *http.Request) error {
 	if s.tenants == nil {
 		return errForbidden
 	}
-	var req *detectionView
+	var req *detectionRequest
 	// Five lists of at most 500 entries of at most 254 bytes.
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<20))
 	if err != nil || !utf8.Valid(body) {
@@ -216,7 +296,12 @@ func (s *Server) apiSetDetection(w http.ResponseWriter, r *http.Request) error {
 		return &apiError{http.StatusBadRequest, "invalid", `body must be one JSON object {"accepted_domains": [...], "vips": [...], "partners": [...], "allow": [...], "deny": [...]}`}
 	}
 	d, err := s.saveDetection(r.Context(), t, tokenActor(r), store.DetectionSettings{
-		AcceptedDomains: req.AcceptedDomains, VIPs: req.VIPs, Partners: req.Partners, Allow: req.Allow, Deny: req.Deny})
+		AcceptedDomains: req.AcceptedDomains, VIPs: req.VIPs, Partners: req.Partners, Allow: req.Allow, Deny: req.Deny},
+		req.UpdatedAt.prev())
+	var dc *detectionConflict
+	if errors.As(err, &dc) {
+		return &apiError{http.StatusConflict, "conflict", dc.Error() + "; read them again (GET) and send your change with their updated_at"}
+	}
 	if err != nil {
 		return err
 	}
@@ -241,7 +326,18 @@ type detectionForm struct {
 	Organization string // the tenant's *.onmicrosoft.com domain, when connected
 	UpdatedBy    string
 	UpdatedAt    time.Time
-	Error        string
+	// Version is the updated_at the form's text was made from (RFC 3339
+	// with nanoseconds, "" when never saved): the precondition of saving it.
+	Version string
+	Error   string
+}
+
+// formVersion is the hidden updated_at of the settings form.
+func formVersion(at time.Time) string {
+	if at.IsZero() {
+		return ""
+	}
+	return at.UTC().Format(time.RFC3339Nano)
 }
 
 // detectionLists describes the form's lists in the order of the API's;
@@ -292,7 +388,8 @@ func (s *Server) detectionPage(w http.ResponseWriter, r *http.Request) error {
 	for name, l := range map[string][]string{"accepted_domains": d.AcceptedDomains, "vips": d.VIPs, "partners": d.Partners, "allow": d.Allow, "deny": d.Deny} {
 		values[name], counts[name] = strings.Join(l, "\n"), len(l)
 	}
-	f := detectionForm{Lists: detectionLists(values, counts), CanEdit: s.canConfigure(role), UpdatedBy: d.UpdatedBy, UpdatedAt: d.UpdatedAt}
+	f := detectionForm{Lists: detectionLists(values, counts), CanEdit: s.canConfigure(role), UpdatedBy: d.UpdatedBy, UpdatedAt: d.UpdatedAt,
+		Version: formVersion(d.UpdatedAt)}
 	return s.renderDetection(w, r, t, http.StatusOK, f)
 }
 
@@ -323,19 +420,47 @@ func (s *Server) saveDetectionForm(w http.ResponseWriter, r *http.Request) error
 		return &apiError{http.StatusBadRequest, "invalid", "bad form"}
 	}
 	f := r.PostForm
+	// The form is always saved on the condition that the settings are
+	// still those it showed (its hidden updated_at; "" or none: never
+	// saved), so that an admin does not undo another's change unawares.
+	var prev time.Time
+	if v := f.Get("updated_at"); v != "" {
+		if prev, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return &apiError{http.StatusBadRequest, "invalid", "bad form: updated_at is not a time"}
+		}
+	}
 	u, _ := currentUser(r)
 	actor := "user:" + u.Username
 	_, err = s.saveDetection(r.Context(), t, actor, store.DetectionSettings{
 		AcceptedDomains: lines(f.Get("accepted_domains")), VIPs: lines(f.Get("vips")), Partners: lines(f.Get("partners")),
-		Allow: lines(f.Get("allow")), Deny: lines(f.Get("deny"))})
-	var se *store.SettingsError
-	if errors.As(err, &se) {
-		// The typed text stays as it was, with the list in error marked.
+		Allow: lines(f.Get("allow")), Deny: lines(f.Get("deny"))}, &prev)
+	// The typed text stays as it was when the save is refused.
+	typed := func() map[string]string {
 		values := map[string]string{}
 		for _, name := range []string{"accepted_domains", "vips", "partners", "allow", "deny"} {
 			values[name] = f.Get(name)
 		}
-		form := detectionForm{Lists: detectionLists(values, nil), CanEdit: true}
+		return values
+	}
+	var dc *detectionConflict
+	if errors.As(err, &dc) {
+		// The hidden field takes the settings' current version: saving
+		// again is a deliberate overwrite of the change shown.
+		cur := dc.Current
+		form := detectionForm{Lists: detectionLists(typed(), nil), CanEdit: true, UpdatedBy: cur.UpdatedBy, UpdatedAt: cur.UpdatedAt,
+			Version: formVersion(cur.UpdatedAt)}
+		if cur.UpdatedAt.IsZero() {
+			form.Error = "This page was made from detection settings other than the current ones, which were never saved. Your text is kept below; save again to store it."
+		} else {
+			form.Error = fmt.Sprintf("The detection settings were changed since you opened this page, by %s at %s; see the audit trail for what they changed. "+
+				"Your text is kept below: saving again replaces their change with it.", cur.UpdatedBy, cur.UpdatedAt.UTC().Format("2006-01-02 15:04:05 MST"))
+		}
+		return s.renderDetection(w, r, t, http.StatusConflict, form)
+	}
+	var se *store.SettingsError
+	if errors.As(err, &se) {
+		// The list in error is marked; the version stays the form's.
+		form := detectionForm{Lists: detectionLists(typed(), nil), CanEdit: true, Version: f.Get("updated_at")}
 		for i, l := range form.Lists {
 			if l.Name == se.List {
 				form.Lists[i].Invalid = true

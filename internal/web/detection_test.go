@@ -384,3 +384,210 @@ func TestReanalyzeWithNewSettings(t *testing.T) {
 		}
 	})
 }
+
+// TestAPIDetectionSettingsPrecondition: updated_at in a PUT keeps two
+// clients editing the same settings from silently undoing each other's
+// change.
+func TestAPIDetectionSettingsPrecondition(t *testing.T) {
+	backends(t, func(t *testing.T, dbURL string) {
+		c := newConsole(t, dbURL)
+		ctx := context.Background()
+		alpha, _ := c.st.Tenant(ctx, "alpha")
+		token := func(name string) string {
+			t.Helper()
+			secret, _, err := access.Create(ctx, c.st, name, alpha.ID, store.RoleAdmin, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return secret
+		}
+		ana, ben := token("ana"), token("ben")
+		api := c.url + "/api/v1/tenants/alpha/detection-settings"
+		body := func(d detectionJSON) string {
+			b, _ := json.Marshal(d)
+			return string(b)
+		}
+		partners := func() []string {
+			t.Helper()
+			d, err := c.st.DetectionSettings(ctx, alpha.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return d.Partners
+		}
+
+		// Both read the never-saved settings (updated_at null); ana saves
+		// first, ben's null then conflicts.
+		_, got := apiCall(t, "GET", api, ana, "")
+		read := decodeDetection(t, got)
+		if read.UpdatedAt != nil {
+			t.Fatalf("never saved, yet updated_at %v", read.UpdatedAt)
+		}
+		anas := read
+		anas.Partners = []string{"fabrikam.com"}
+		status, got := apiCall(t, "PUT", api, ana, body(anas))
+		if status != 200 {
+			t.Fatalf("first PUT with updated_at null: %d %v", status, got)
+		}
+		first := decodeDetection(t, got)
+		bens := read
+		bens.Deny = []string{"phish.example"}
+		status, got = apiCall(t, "PUT", api, ben, body(bens))
+		msg, _ := got["message"].(string)
+		if status != http.StatusConflict || got["code"] != "conflict" || !strings.Contains(msg, "changed since") ||
+			!strings.Contains(msg, first.UpdatedBy) || !strings.Contains(msg, first.UpdatedAt.UTC().Format("2006-01-02 15:04:05")) {
+			t.Fatalf("PUT with updated_at null after a save: %d %v, want 409 conflict naming %s", status, got, first.UpdatedBy)
+		}
+		if p := partners(); !slices.Equal(p, []string{"fabrikam.com"}) {
+			t.Fatalf("a refused PUT changed the settings: partners %q", p)
+		}
+
+		// The GET's updated_at, sent back, succeeds.
+		_, got = apiCall(t, "GET", api, ben, "")
+		read = decodeDetection(t, got)
+		if read.UpdatedAt == nil || !read.UpdatedAt.Equal(*first.UpdatedAt) {
+			t.Fatalf("GET: updated_at %v, the PUT answered %v", read.UpdatedAt, first.UpdatedAt)
+		}
+		bens = read
+		bens.Deny = []string{"phish.example"}
+		status, got = apiCall(t, "PUT", api, ben, body(bens))
+		if status != 200 {
+			t.Fatalf("PUT with the GET's updated_at: %d %v", status, got)
+		}
+		second := decodeDetection(t, got)
+		if !second.UpdatedAt.After(*first.UpdatedAt) || !slices.Equal(second.Partners, []string{"fabrikam.com"}) || !slices.Equal(second.Deny, []string{"phish.example"}) {
+			t.Fatalf("PUT answered %+v after %v", second, first.UpdatedAt)
+		}
+
+		// The same body again is stale now: 409, and nothing changes.
+		stale := bens
+		stale.Partners = nil
+		status, got = apiCall(t, "PUT", api, ben, body(stale))
+		msg, _ = got["message"].(string)
+		if status != http.StatusConflict || got["code"] != "conflict" || !strings.Contains(msg, second.UpdatedBy) {
+			t.Fatalf("stale PUT: %d %v, want 409 conflict", status, got)
+		}
+		if p := partners(); !slices.Equal(p, []string{"fabrikam.com"}) {
+			t.Fatalf("a stale PUT changed the settings: partners %q", p)
+		}
+		// A time that is not a time is no precondition.
+		if status, got := apiCall(t, "PUT", api, ben, `{"partners": [], "updated_at": "yesterday"}`); status != 400 || got["code"] != "invalid" {
+			t.Fatalf("PUT with a bad updated_at: %d %v, want 400", status, got)
+		}
+
+		// Without updated_at, the PUT saves whatever the settings are.
+		status, got = apiCall(t, "PUT", api, ana, `{"partners": ["northwind.example"]}`)
+		if status != 200 {
+			t.Fatalf("PUT without updated_at: %d %v", status, got)
+		}
+		if p := partners(); !slices.Equal(p, []string{"northwind.example"}) {
+			t.Fatalf("PUT without updated_at: partners %q", p)
+		}
+
+		// Each save audited once; the refused ones not at all.
+		evs, err := c.st.AuditEvents(ctx, alpha.ID, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range evs {
+			if e.Action == "detection_settings.update" {
+				n++
+			}
+		}
+		if n != 3 {
+			t.Errorf("%d audit events of saves, want 3", n)
+		}
+	})
+}
+
+// hiddenUpdatedAt is the value of the settings form's hidden updated_at.
+func hiddenUpdatedAt(t *testing.T, body string) string {
+	t.Helper()
+	const marker = `<input type="hidden" name="updated_at" value="`
+	_, rest, ok := strings.Cut(body, marker)
+	if !ok {
+		t.Fatalf("no hidden updated_at in the form:\n%s", body)
+	}
+	v, _, _ := strings.Cut(rest, `"`)
+	return html.UnescapeString(v)
+}
+
+// TestConsoleDetectionSettingsConflict: two admins open the settings page
+// at once; the second to save is told of the first's change, keeps the
+// text typed, and overwrites deliberately by saving again.
+func TestConsoleDetectionSettingsConflict(t *testing.T) {
+	backends(t, func(t *testing.T, dbURL string) {
+		c := newConsole(t, dbURL)
+		ctx := context.Background()
+		alpha, _ := c.st.Tenant(ctx, "alpha")
+		a := newBrowser(t, c.url)
+		a.login("alice", testPassword)
+		r := newBrowser(t, c.url)
+		r.login("root", testPassword)
+
+		// Both open the never-saved page: the hidden updated_at is "".
+		_, ab := a.get("/t/alpha/settings/detection")
+		resp, rb := r.get("/t/alpha/settings/detection")
+		if resp.StatusCode != 200 || hiddenUpdatedAt(t, ab) != "" || hiddenUpdatedAt(t, rb) != "" {
+			t.Fatalf("pages: %d, updated_at %q and %q, want \"\"", resp.StatusCode, hiddenUpdatedAt(t, ab), hiddenUpdatedAt(t, rb))
+		}
+
+		// Alice saves first.
+		resp, _ = a.post("/t/alpha/settings/detection", url.Values{"partners": {"fabrikam.com"}, "updated_at": {hiddenUpdatedAt(t, ab)}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("alice's save: %d", resp.StatusCode)
+		}
+		saved, _ := c.st.DetectionSettings(ctx, alpha.ID)
+		if _, ab = a.get("/t/alpha/settings/detection"); hiddenUpdatedAt(t, ab) != saved.UpdatedAt.Format(time.RFC3339Nano) {
+			t.Fatalf("after saving, updated_at %q, stored %v", hiddenUpdatedAt(t, ab), saved.UpdatedAt)
+		}
+
+		// Root's form was made before: 409, the text kept, alice's change
+		// named, the hidden field now the current version.
+		typed := "Typed Name\r\nOther Person"
+		resp, rb = r.post("/t/alpha/settings/detection", url.Values{"vips": {typed}, "deny": {"phish.example"}, "updated_at": {hiddenUpdatedAt(t, rb)}})
+		if resp.StatusCode != http.StatusConflict {
+			t.Fatalf("root's stale save: %d", resp.StatusCode)
+		}
+		for _, want := range []string{`role="alert"`, "changed since you opened this page, by user:alice at " + saved.UpdatedAt.UTC().Format("2006-01-02 15:04:05 UTC"),
+			">" + typed + "</textarea>", ">phish.example</textarea>"} {
+			if !strings.Contains(rb, want) {
+				t.Errorf("the conflicting form lacks %q", want)
+			}
+		}
+		if v := hiddenUpdatedAt(t, rb); v != saved.UpdatedAt.Format(time.RFC3339Nano) {
+			t.Errorf("the conflicting form carries updated_at %q, want the current %v", v, saved.UpdatedAt)
+		}
+		if now, _ := c.st.DetectionSettings(ctx, alpha.ID); !slices.Equal(now.Partners, []string{"fabrikam.com"}) || len(now.VIPs) != 0 || now.UpdatedBy != "user:alice" {
+			t.Fatalf("a conflicting save changed the settings: %+v", now)
+		}
+
+		// Saving the form as shown again overwrites, deliberately.
+		resp, _ = r.post("/t/alpha/settings/detection", url.Values{"vips": {typed}, "deny": {"phish.example"}, "updated_at": {hiddenUpdatedAt(t, rb)}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("root's second save: %d", resp.StatusCode)
+		}
+		now, _ := c.st.DetectionSettings(ctx, alpha.ID)
+		if !slices.Equal(now.VIPs, []string{"Typed Name", "Other Person"}) || len(now.Partners) != 0 || now.UpdatedBy != "user:root" {
+			t.Fatalf("after the second save: %+v", now)
+		}
+
+		// Alice's page is stale now in turn; a form without updated_at
+		// counts as made from never-saved settings, so it conflicts too.
+		for _, form := range []url.Values{
+			{"partners": {"fabrikam.com"}, "updated_at": {hiddenUpdatedAt(t, ab)}},
+			{"partners": {"fabrikam.com"}},
+		} {
+			if resp, body := a.post("/t/alpha/settings/detection", form); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "by user:root at") {
+				t.Errorf("stale form %v: %d", form, resp.StatusCode)
+			}
+		}
+		if resp, _ := a.post("/t/alpha/settings/detection", url.Values{"partners": {"x.example"}, "updated_at": {"yesterday"}}); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a bad updated_at: %d, want 400", resp.StatusCode)
+		}
+		if after, _ := c.st.DetectionSettings(ctx, alpha.ID); !after.UpdatedAt.Equal(now.UpdatedAt) {
+			t.Fatalf("a refused form changed the settings: %+v", after)
+		}
+	})
+}
