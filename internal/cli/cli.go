@@ -106,6 +106,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.certCommand(),
 		a.tokenCommand(),
 		a.webhookCommand(),
+		a.detectionCommand(),
 		a.keyringCommand(),
 		a.userCommand(),
 		newM365simCommand(a.stdout, a.stderr),

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/qtriage/qtriage/internal/ingest"
 	"github.com/qtriage/qtriage/internal/store"
+	"github.com/qtriage/qtriage/internal/tenant"
 )
 
 // Detection settings are what a tenant tells the analysis about itself:
@@ -70,26 +70,12 @@ func (p *precondition) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, &p.at)
 }
 
-// prev is the precondition as saveDetection takes it: nil for none.
+// prev is the precondition as tenant.Service.SaveDetection takes it: nil for none.
 func (p precondition) prev() *time.Time {
 	if !p.set {
 		return nil
 	}
 	return &p.at
-}
-
-// detectionConflict is a save refused because the settings changed since
-// the client read them; Current is what they are now.
-type detectionConflict struct {
-	Current store.DetectionSettings
-}
-
-func (e *detectionConflict) Error() string {
-	if e.Current.UpdatedAt.IsZero() {
-		return "the detection settings have not been saved yet (send updated_at null, or read them again)"
-	}
-	return fmt.Sprintf("the detection settings were changed since you read them, by %s at %s",
-		e.Current.UpdatedBy, e.Current.UpdatedAt.UTC().Format("2006-01-02 15:04:05 MST"))
 }
 
 func newDetectionView(d store.DetectionSettings) detectionView {
@@ -117,99 +103,6 @@ func settingsErrorMessage(e *store.SettingsError) string {
 		return e.List + ": " + e.Reason
 	}
 	return fmt.Sprintf("%s: %q: %s", e.List, e.Entry, e.Reason)
-}
-
-// saveDetection normalizes and stores the tenant's settings, audits the
-// change and returns the settings as stored. A refused entry is a
-// *store.SettingsError, and nothing is stored then.
-//
-// prev, when not nil, is the settings' UpdatedAt the change was made from
-// (zero: never saved); the store checks it in the write itself, and when
-// the settings changed in between nothing is stored and the error is a
-// *detectionConflict.
-func (s *Server) saveDetection(ctx context.Context, t store.Tenant, actor string, in store.DetectionSettings, prev *time.Time) (store.DetectionSettings, error) {
-	in.TenantID = t.ID
-	n, err := in.Normalize()
-	if err != nil {
-		return store.DetectionSettings{}, err
-	}
-	old, err := s.st.DetectionSettings(ctx, t.ID)
-	if err != nil {
-		return store.DetectionSettings{}, err
-	}
-	if prev != nil && !old.UpdatedAt.Equal(*prev) {
-		return store.DetectionSettings{}, &detectionConflict{Current: old}
-	}
-	// UpdatedAt is the settings' version: it must move forward with every
-	// save, even when the clock does not (the databases keep microseconds).
-	n.UpdatedBy, n.UpdatedAt = actor, s.now().UTC()
-	if next := old.UpdatedAt.Add(time.Microsecond); !old.UpdatedAt.IsZero() && n.UpdatedAt.Before(next) {
-		n.UpdatedAt = next
-	}
-	if prev == nil {
-		err = s.st.SetDetectionSettings(ctx, n)
-	} else {
-		err = s.st.ReplaceDetectionSettings(ctx, n, *prev)
-	}
-	if errors.Is(err, store.ErrConflict) {
-		// Saved by someone else since old was read.
-		cur, rerr := s.st.DetectionSettings(ctx, t.ID)
-		if rerr != nil {
-			return store.DetectionSettings{}, rerr
-		}
-		return store.DetectionSettings{}, &detectionConflict{Current: cur}
-	}
-	if err != nil {
-		return store.DetectionSettings{}, err
-	}
-	detail := settingsChange(old, n)
-	if err := s.st.AddAudit(ctx, store.AuditEvent{ID: uuid.NewString(), TenantID: t.ID, At: n.UpdatedAt, Actor: actor,
-		Action: "detection_settings.update", Outcome: store.AuditOK, Detail: detail}); err != nil {
-		return store.DetectionSettings{}, err
-	}
-	s.log.Info("detection settings saved", "request_id", requestID(ctx), "tenant", t.Slug, "actor", actor, "change", detail)
-	return s.st.DetectionSettings(ctx, t.ID)
-}
-
-// maxChangeDetail bounds the audit detail of a settings change.
-const maxChangeDetail = 2000
-
-// settingsChange says what a save changed, entry by entry, for the audit
-// trail: "partners: +fabrikam.com; allow: -old@example.com" (a trusted
-// sender swapped for another must leave a trace, not just a count).
-func settingsChange(old, n store.DetectionSettings) string {
-	var b strings.Builder
-	for _, l := range []struct {
-		name     string
-		old, new []string
-	}{{"accepted_domains", old.AcceptedDomains, n.AcceptedDomains}, {"vips", old.VIPs, n.VIPs},
-		{"partners", old.Partners, n.Partners}, {"allow", old.Allow, n.Allow}, {"deny", old.Deny, n.Deny}} {
-		var ch []string
-		for _, e := range l.new {
-			if !slices.Contains(l.old, e) {
-				ch = append(ch, "+"+e)
-			}
-		}
-		for _, e := range l.old {
-			if !slices.Contains(l.new, e) {
-				ch = append(ch, "-"+e)
-			}
-		}
-		if len(ch) == 0 {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(l.name + ": " + strings.Join(ch, ", "))
-	}
-	if b.Len() == 0 {
-		return "no change"
-	}
-	if d := b.String(); len(d) > maxChangeDetail {
-		return strings.ToValidUTF8(d[:maxChangeDetail], "") + "…"
-	}
-	return b.String()
 }
 
 // Reanalyzer analyses every message of a tenant again, in the background
@@ -295,10 +188,10 @@ func (s *Server) apiSetDetection(w http.ResponseWriter, r *http.Request) error {
 		// null or trailing data would clear every list or hide a typo.
 		return &apiError{http.StatusBadRequest, "invalid", `body must be one JSON object {"accepted_domains": [...], "vips": [...], "partners": [...], "allow": [...], "deny": [...]}`}
 	}
-	d, err := s.saveDetection(r.Context(), t, tokenActor(r), store.DetectionSettings{
+	d, err := s.tenants.SaveDetection(r.Context(), t, tokenActor(r), store.DetectionSettings{
 		AcceptedDomains: req.AcceptedDomains, VIPs: req.VIPs, Partners: req.Partners, Allow: req.Allow, Deny: req.Deny},
 		req.UpdatedAt.prev())
-	var dc *detectionConflict
+	var dc *tenant.DetectionConflict
 	if errors.As(err, &dc) {
 		return &apiError{http.StatusConflict, "conflict", dc.Error() + "; read them again (GET) and send your change with their updated_at"}
 	}
@@ -431,7 +324,7 @@ func (s *Server) saveDetectionForm(w http.ResponseWriter, r *http.Request) error
 	}
 	u, _ := currentUser(r)
 	actor := "user:" + u.Username
-	_, err = s.saveDetection(r.Context(), t, actor, store.DetectionSettings{
+	_, err = s.tenants.SaveDetection(r.Context(), t, actor, store.DetectionSettings{
 		AcceptedDomains: lines(f.Get("accepted_domains")), VIPs: lines(f.Get("vips")), Partners: lines(f.Get("partners")),
 		Allow: lines(f.Get("allow")), Deny: lines(f.Get("deny"))}, &prev)
 	// The typed text stays as it was when the save is refused.
@@ -442,7 +335,7 @@ func (s *Server) saveDetectionForm(w http.ResponseWriter, r *http.Request) error
 		}
 		return values
 	}
-	var dc *detectionConflict
+	var dc *tenant.DetectionConflict
 	if errors.As(err, &dc) {
 		// The hidden field takes the settings' current version: saving
 		// again is a deliberate overwrite of the change shown.
