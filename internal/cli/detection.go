@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,18 +58,17 @@ func (a *app) detectionCommand() *cobra.Command {
 				return err
 			}
 			next := cur
-			fields := map[string]*[]string{"accepted_domains": &next.AcceptedDomains, "vips": &next.VIPs,
-				"partners": &next.Partners, "allow": &next.Allow, "deny": &next.Deny}
+			named := next.Lists()
 			for _, name := range clear {
-				l, ok := fields[name]
-				if !ok {
+				i := slices.IndexFunc(named[:], func(l store.DetectionList) bool { return l.Name == name })
+				if i < 0 {
 					return fmt.Errorf("--clear %q: not a list (accepted_domains, vips, partners, allow, deny)", name)
 				}
-				*l = nil
+				*named[i].Entries = nil
 			}
-			for i, name := range detectionFlagLists {
+			for i, l := range named {
 				if cmd.Flags().Changed(detectionFlags[i]) {
-					*fields[name] = lists[i]
+					*l.Entries = lists[i]
 				}
 			}
 			svc := &tenant.Service{Store: st, Now: a.now}
@@ -93,11 +93,10 @@ func (a *app) detectionCommand() *cobra.Command {
 	return cmd
 }
 
-// The set command's list flags, in the order of the lists.
+// The set command's list flags, in the order of store.DetectionSettings.Lists.
 var (
-	detectionFlagLists = [5]string{"accepted_domains", "vips", "partners", "allow", "deny"}
-	detectionFlags     = [5]string{"accepted-domain", "vip", "partner", "allow", "deny"}
-	detectionFlagHelp  = [5]string{
+	detectionFlags    = [5]string{"accepted-domain", "vip", "partner", "allow", "deny"}
+	detectionFlagHelp = [5]string{
 		"one of the tenant's own mail domains besides its onmicrosoft.com one (repeatable)",
 		"display name of a person worth impersonating (repeatable)",
 		"registrable domain of a partner or supplier (repeatable)",
@@ -107,20 +106,19 @@ var (
 )
 
 func (a *app) printDetection(d store.DetectionSettings, asJSON bool) error {
-	lists := [5][]string{d.AcceptedDomains, d.VIPs, d.Partners, d.Allow, d.Deny}
 	if asJSON {
 		out := map[string]any{"updated_by": d.UpdatedBy, "updated_at": nil}
 		if !d.UpdatedAt.IsZero() {
 			out["updated_at"] = d.UpdatedAt.UTC().Format(time.RFC3339Nano)
 		}
-		for i, name := range detectionFlagLists {
-			out[name] = nonNilList(lists[i])
+		for _, l := range d.Lists() {
+			out[l.Name] = *l.Entries // never nil (store)
 		}
 		return json.NewEncoder(a.stdout).Encode(out)
 	}
 	var b strings.Builder
-	for i, name := range detectionFlagLists {
-		fmt.Fprintf(&b, "%-17s %s\n", name, strings.Join(lists[i], ", "))
+	for _, l := range d.Lists() {
+		fmt.Fprintf(&b, "%-17s %s\n", l.Name, strings.Join(*l.Entries, ", "))
 	}
 	if d.UpdatedAt.IsZero() {
 		b.WriteString("never saved\n")
@@ -129,11 +127,4 @@ func (a *app) printDetection(d store.DetectionSettings, asJSON bool) error {
 	}
 	_, err := fmt.Fprint(a.stdout, b.String())
 	return err
-}
-
-func nonNilList(l []string) []string {
-	if l == nil {
-		return []string{}
-	}
-	return l
 }

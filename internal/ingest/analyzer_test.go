@@ -55,12 +55,7 @@ const vipMail = "From: Jane Doe <jane.doe@outside.example>\r\nTo: ap@contoso.exa
 // from it) but ErrDetectorFailed, naming the detector and the cause.
 func TestEngineHistoryError(t *testing.T) {
 	t.Parallel()
-	engine, err := analysis.NewEngine(analysis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := ingest.Engine{Engine: engine}
-	ten := store.Tenant{ID: "t-1", Slug: "contoso", Connection: &store.Connection{Organization: "contoso.onmicrosoft.com"}}
+	e, ten := engineFor(t)
 	settings := store.DetectionSettings{TenantID: ten.ID, VIPs: []string{"Jane Doe"}}
 	failing := func(context.Context, string, string) (store.SenderHistory, error) {
 		return store.SenderHistory{}, errLocked
@@ -160,4 +155,15 @@ func failedAnalysis(ctx context.Context, t *testing.T, db *sql.DB) []byte {
 		t.Fatal(err)
 	}
 	return errs
+}
+
+// engineFor is the real analyzer and a tenant connected as contoso, for
+// tests that call Engine.Analyze directly.
+func engineFor(t *testing.T) (ingest.Engine, store.Tenant) {
+	t.Helper()
+	engine, err := analysis.NewEngine(analysis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ingest.Engine{Engine: engine}, store.Tenant{ID: "t-1", Slug: "contoso", Connection: &store.Connection{Organization: "contoso.onmicrosoft.com"}}
 }

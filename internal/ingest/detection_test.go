@@ -185,12 +185,7 @@ func (a *settingsAnalyzer) calls() int {
 // engine, and the tenant's Organization stays one of its domains.
 func TestEngineDetectionSettings(t *testing.T) {
 	t.Parallel()
-	engine, err := analysis.NewEngine(analysis.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := ingest.Engine{Engine: engine}
-	ten := store.Tenant{ID: "t-1", Slug: "contoso", Connection: &store.Connection{Organization: "contoso.onmicrosoft.com"}}
+	e, ten := engineFor(t)
 	settings := store.DetectionSettings{
 		TenantID:        ten.ID,
 		AcceptedDomains: []string{"tailspin.example"},

@@ -29,8 +29,9 @@ type DetectionSettings struct {
 
 // Detection persists each tenant's detection settings.
 type Detection interface {
-	// DetectionSettings returns the tenant's settings; a tenant that never
-	// set them gets empty lists (TenantID set, UpdatedAt zero), not ErrNotFound.
+	// DetectionSettings returns the tenant's settings, their lists never nil;
+	// a tenant that never set them gets empty lists (TenantID set, UpdatedAt
+	// zero), not ErrNotFound.
 	DetectionSettings(ctx context.Context, tenantID string) (DetectionSettings, error)
 	// SetDetectionSettings replaces them (all lists at once). The lists are
 	// normalized first (a *SettingsError when that fails, and nothing is
@@ -279,18 +280,31 @@ func normalizeName(raw string) (string, string, string) {
 
 // The lists are stored as JSON arrays of strings, one column each.
 
-// detectionLists normalizes d and returns its lists as the JSON stored.
+// DetectionList is one list of a tenant's detection settings: its name in
+// the API, the console form and errors, and its entries.
+type DetectionList struct {
+	Name    string // accepted_domains, vips, partners, allow or deny
+	Entries *[]string
+}
+
+// Lists returns d's five lists, in the API's order, pointing into d: the one
+// enumeration that code going through every list (the audit of a change,
+// the console form, the CLI) shares.
+func (d *DetectionSettings) Lists() [5]DetectionList {
+	return [5]DetectionList{{listAcceptedDomains, &d.AcceptedDomains}, {listVIPs, &d.VIPs},
+		{listPartners, &d.Partners}, {listAllow, &d.Allow}, {listDeny, &d.Deny}}
+}
+
+// detectionLists normalizes d and returns its lists as the JSON stored; the
+// error is Normalize's.
 func detectionLists(d DetectionSettings) ([]any, error) {
 	n, err := d.Normalize()
 	if err != nil {
 		return nil, err
 	}
-	lists := make([]any, 0, 5)
-	for _, l := range [][]string{n.AcceptedDomains, n.VIPs, n.Partners, n.Allow, n.Deny} {
-		b, err := json.Marshal(l)
-		if err != nil {
-			return nil, err
-		}
+	var lists []any
+	for _, l := range n.Lists() {
+		b, _ := json.Marshal(*l.Entries) // a []string always marshals
 		lists = append(lists, string(b))
 	}
 	return lists, nil
@@ -300,11 +314,7 @@ func (s *sqlStore) SetDetectionSettings(ctx context.Context, d DetectionSettings
 	const op = "set detection settings"
 	lists, err := detectionLists(d)
 	if err != nil {
-		var se *SettingsError
-		if errors.As(err, &se) {
-			return err
-		}
-		return fmt.Errorf("store: %s: %w", op, err)
+		return err
 	}
 	// The foreign key turns an unknown tenant into ErrNotFound (classify).
 	if _, err := s.w.ExecContext(ctx, `INSERT INTO detection_settings
@@ -334,11 +344,7 @@ func (s *sqlStore) ReplaceDetectionSettings(ctx context.Context, d DetectionSett
 	const op = "replace detection settings"
 	lists, err := detectionLists(d)
 	if err != nil {
-		var se *SettingsError
-		if errors.As(err, &se) {
-			return err
-		}
-		return fmt.Errorf("store: %s: %w", op, err)
+		return err
 	}
 	var res sql.Result
 	if prev.IsZero() {
@@ -380,16 +386,14 @@ FROM detection_settings WHERE tenant_id = $1`, tenantID).
 		Scan(&lists[0], &lists[1], &lists[2], &lists[3], &lists[4], &d.UpdatedBy, &at)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		// Never set: empty lists.
-		d.AcceptedDomains, d.VIPs, d.Partners, d.Allow, d.Deny = []string{}, []string{}, []string{}, []string{}, []string{}
-		return d, nil
+		lists = [5]string{"[]", "[]", "[]", "[]", "[]"} // never set: empty lists
 	case err != nil:
 		return DetectionSettings{}, s.fail(ctx, op, err)
 	}
 	d.UpdatedAt = at.t
-	for i, dst := range []*[]string{&d.AcceptedDomains, &d.VIPs, &d.Partners, &d.Allow, &d.Deny} {
-		*dst = []string{}
-		if err := json.Unmarshal([]byte(lists[i]), dst); err != nil {
+	for i, l := range d.Lists() {
+		*l.Entries = []string{}
+		if err := json.Unmarshal([]byte(lists[i]), l.Entries); err != nil {
 			return DetectionSettings{}, fmt.Errorf("store: %s of tenant %s: %w", op, tenantID, err)
 		}
 	}

@@ -88,19 +88,17 @@ const maxChangeDetail = 2000
 // sender swapped for another must leave a trace, not just a count).
 func settingsChange(old, n store.DetectionSettings) string {
 	var b strings.Builder
-	for _, l := range []struct {
-		name     string
-		old, new []string
-	}{{"accepted_domains", old.AcceptedDomains, n.AcceptedDomains}, {"vips", old.VIPs, n.VIPs},
-		{"partners", old.Partners, n.Partners}, {"allow", old.Allow, n.Allow}, {"deny", old.Deny, n.Deny}} {
+	was := old.Lists()
+	for i, l := range n.Lists() {
+		before, after := *was[i].Entries, *l.Entries
 		var ch []string
-		for _, e := range l.new {
-			if !slices.Contains(l.old, e) {
+		for _, e := range after {
+			if !slices.Contains(before, e) {
 				ch = append(ch, "+"+e)
 			}
 		}
-		for _, e := range l.old {
-			if !slices.Contains(l.new, e) {
+		for _, e := range before {
+			if !slices.Contains(after, e) {
 				ch = append(ch, "-"+e)
 			}
 		}
@@ -110,7 +108,7 @@ func settingsChange(old, n store.DetectionSettings) string {
 		if b.Len() > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(l.name + ": " + strings.Join(ch, ", "))
+		b.WriteString(l.Name + ": " + strings.Join(ch, ", "))
 	}
 	if b.Len() == 0 {
 		return "no change"

@@ -25,17 +25,23 @@ import (
 // only its admins change them. A change applies to messages analysed
 // afterwards.
 
+// detectionListsJSON are the five lists as the API writes them, in a GET's
+// answer and a PUT's body alike.
+type detectionListsJSON struct {
+	AcceptedDomains []string `json:"accepted_domains"`
+	VIPs            []string `json:"vips"`
+	Partners        []string `json:"partners"`
+	Allow           []string `json:"allow"`
+	Deny            []string `json:"deny"`
+}
+
 // detectionView is a tenant's detection settings in the API, as a GET
 // returns them. What a GET returns can be sent back changed as the body of
 // a PUT (detectionRequest).
 type detectionView struct {
-	AcceptedDomains []string   `json:"accepted_domains"`
-	VIPs            []string   `json:"vips"`
-	Partners        []string   `json:"partners"`
-	Allow           []string   `json:"allow"`
-	Deny            []string   `json:"deny"`
-	UpdatedBy       string     `json:"updated_by"`
-	UpdatedAt       *time.Time `json:"updated_at"`
+	detectionListsJSON
+	UpdatedBy string     `json:"updated_by"`
+	UpdatedAt *time.Time `json:"updated_at"`
 }
 
 // detectionRequest is the body of a PUT: the lists, and updated_at as the
@@ -44,13 +50,9 @@ type detectionView struct {
 // been saved; a time, it must be theirs: what a GET returned, so that a
 // change saved in between is not silently undone.
 type detectionRequest struct {
-	AcceptedDomains []string     `json:"accepted_domains"`
-	VIPs            []string     `json:"vips"`
-	Partners        []string     `json:"partners"`
-	Allow           []string     `json:"allow"`
-	Deny            []string     `json:"deny"`
-	UpdatedBy       string       `json:"updated_by"`
-	UpdatedAt       precondition `json:"updated_at"`
+	detectionListsJSON
+	UpdatedBy string       `json:"updated_by"`
+	UpdatedAt precondition `json:"updated_at"`
 }
 
 // precondition is the updated_at of a PUT: whether it was given, and the
@@ -78,22 +80,16 @@ func (p precondition) prev() *time.Time {
 	return &p.at
 }
 
+// newDetectionView writes settings read from the store (lists never nil,
+// so never null in JSON).
 func newDetectionView(d store.DetectionSettings) detectionView {
-	v := detectionView{AcceptedDomains: nonNil(d.AcceptedDomains), VIPs: nonNil(d.VIPs), Partners: nonNil(d.Partners),
-		Allow: nonNil(d.Allow), Deny: nonNil(d.Deny), UpdatedBy: d.UpdatedBy}
+	v := detectionView{detectionListsJSON: detectionListsJSON{AcceptedDomains: d.AcceptedDomains, VIPs: d.VIPs,
+		Partners: d.Partners, Allow: d.Allow, Deny: d.Deny}, UpdatedBy: d.UpdatedBy}
 	if !d.UpdatedAt.IsZero() {
 		at := d.UpdatedAt.UTC()
 		v.UpdatedAt = &at
 	}
 	return v
-}
-
-// nonNil makes a missing list an empty JSON array, never null.
-func nonNil(l []string) []string {
-	if l == nil {
-		return []string{}
-	}
-	return l
 }
 
 // settingsErrorMessage says which entry of which list was refused, in the
@@ -278,8 +274,8 @@ func (s *Server) detectionPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	values, counts := map[string]string{}, map[string]int{}
-	for name, l := range map[string][]string{"accepted_domains": d.AcceptedDomains, "vips": d.VIPs, "partners": d.Partners, "allow": d.Allow, "deny": d.Deny} {
-		values[name], counts[name] = strings.Join(l, "\n"), len(l)
+	for _, l := range d.Lists() {
+		values[l.Name], counts[l.Name] = strings.Join(*l.Entries, "\n"), len(*l.Entries)
 	}
 	f := detectionForm{Lists: detectionLists(values, counts), CanEdit: s.canConfigure(role), UpdatedBy: d.UpdatedBy, UpdatedAt: d.UpdatedAt,
 		Version: formVersion(d.UpdatedAt)}
@@ -324,14 +320,16 @@ func (s *Server) saveDetectionForm(w http.ResponseWriter, r *http.Request) error
 	}
 	u, _ := currentUser(r)
 	actor := "user:" + u.Username
-	_, err = s.tenants.SaveDetection(r.Context(), t, actor, store.DetectionSettings{
-		AcceptedDomains: lines(f.Get("accepted_domains")), VIPs: lines(f.Get("vips")), Partners: lines(f.Get("partners")),
-		Allow: lines(f.Get("allow")), Deny: lines(f.Get("deny"))}, &prev)
+	var in store.DetectionSettings
+	for _, l := range in.Lists() {
+		*l.Entries = lines(f.Get(l.Name))
+	}
+	_, err = s.tenants.SaveDetection(r.Context(), t, actor, in, &prev)
 	// The typed text stays as it was when the save is refused.
 	typed := func() map[string]string {
 		values := map[string]string{}
-		for _, name := range []string{"accepted_domains", "vips", "partners", "allow", "deny"} {
-			values[name] = f.Get(name)
+		for _, l := range in.Lists() {
+			values[l.Name] = f.Get(l.Name)
 		}
 		return values
 	}
